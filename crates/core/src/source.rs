@@ -1,0 +1,137 @@
+//! Where time and randomness come from. The service takes these as trait objects so that tests can
+//! fix the clock and the ids and still run the real code paths.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+
+use crate::model::CertificateId;
+
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in whole seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            // A clock set before 1970 is a broken machine; negative seconds keep ordering sane.
+            Err(e) => -(e.duration().as_secs() as i64),
+        }
+    }
+}
+
+/// A clock that stands still until told to move, for tests.
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(now: i64) -> Self {
+        ManualClock(AtomicI64::new(now))
+    }
+
+    pub fn set(&self, now: i64) {
+        self.0.store(now, Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub trait IdSource: Send + Sync + 'static {
+    /// A candidate certificate id; the store refuses one that is taken and the service asks again.
+    fn certificate_id(&self) -> CertificateId;
+    /// A certificate serial number: positive, at most 64 bits.
+    fn serial(&self) -> u64;
+    /// A request id in the UUID form AWS uses for `x-amzn-RequestId`.
+    fn request_id(&self) -> String;
+}
+
+/// Ids from the thread-local CSPRNG.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn certificate_id(&self) -> CertificateId {
+        let mut rng = rand::rng();
+        let s: String = (0..CertificateId::LEN)
+            .map(|_| {
+                CertificateId::ALPHABET[rng.random_range(0..CertificateId::ALPHABET.len())] as char
+            })
+            .collect();
+        // The alphabet and length are exactly what `parse` accepts, so this cannot fail; the fallback
+        // keeps the function total without a panic path.
+        CertificateId::parse(&s).unwrap_or_else(|| self.certificate_id())
+    }
+
+    fn serial(&self) -> u64 {
+        // Zero is not a valid serial; redraw in the (one in 2^64) case that it comes up.
+        loop {
+            let s: u64 = rand::rng().random();
+            if s != 0 {
+                return s;
+            }
+        }
+    }
+
+    fn request_id(&self) -> String {
+        let b: [u8; 16] = rand::rng().random();
+        uuid_v4(b)
+    }
+}
+
+/// Formats 16 random bytes as a version-4 UUID.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_ids_have_the_aws_shape() {
+        let ids = RandomIds;
+        for _ in 0..1000 {
+            let id = ids.certificate_id();
+            assert!(CertificateId::parse(id.as_str()).is_some());
+            assert_ne!(ids.serial(), 0);
+        }
+        let r = ids.request_id();
+        assert_eq!(r.len(), 36);
+        assert_eq!(&r[14..15], "4");
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let c = ManualClock::new(100);
+        assert_eq!(c.now(), 100);
+        c.advance(5);
+        assert_eq!(c.now(), 105);
+        c.set(7);
+        assert_eq!(c.now(), 7);
+    }
+}
