@@ -69,15 +69,6 @@ pub fn check_count(count: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// The tags a resource has after `added` are merged into `current` (a key given again takes the new
-/// value), or the error that the result would exceed the limit.
-pub fn merge(current: &Tags, added: &Tags) -> Result<Tags, Error> {
-    let mut merged = current.clone();
-    merged.extend(added.iter().map(|(k, v)| (k.clone(), v.clone())));
-    check_count(merged.len())?;
-    Ok(merged)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,7 +109,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_and_merge() {
+    fn counts() {
         let fifty: Tags = (0..50)
             .map(|i| (format!("k{i}"), "v".to_string()))
             .collect();
@@ -126,13 +117,5 @@ mod tests {
         let mut fifty_one = fifty.clone();
         fifty_one.insert("extra".into(), "v".into());
         assert!(msg(validate(&fifty_one)).contains("at most 50"));
-
-        // Overwriting an existing key does not count twice.
-        let again: Tags = [("k0".to_string(), "new".to_string())].into();
-        let merged = merge(&fifty, &again).unwrap();
-        assert_eq!(merged.len(), 50);
-        assert_eq!(merged["k0"], "new");
-        let one_more: Tags = [("k50".to_string(), "v".to_string())].into();
-        assert!(merge(&fifty, &one_more).is_err());
     }
 }

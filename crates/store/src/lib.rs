@@ -1,0 +1,96 @@
+//! Storage. The service sees only [`Store`]; each engine implements it and must pass the contract
+//! suite in `tests/contract.rs`, which is written once against the trait and run on every engine.
+//!
+//! Every method is scoped to one account and region, and every rule that must hold under
+//! concurrency (the quota, unique ids, tag limits) is enforced inside the engine's transaction, not by
+//! a check-then-act in the caller.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
+
+mod sqlite;
+mod url;
+
+pub use sqlite::SqliteStore;
+pub use url::{open, StoreUrl};
+
+/// A certificate with its private key, as it is written once at generation.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub certificate: Certificate,
+    pub private_key: SecretBytes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such certificate")]
+    NotFound,
+    #[error("the scope already holds {limit} certificates")]
+    QuotaExceeded { limit: u32 },
+    #[error("the certificate id is taken")]
+    IdTaken,
+    #[error("the certificate would carry {count} tags, more than {limit}")]
+    TooManyTags { count: usize, limit: usize },
+    /// The database could not be reached or did not answer in time; the request may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the engine reports: a bug or corruption, logged and answered with a 500.
+    #[error("store failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A short name of the engine, for logs and health reports.
+    fn engine(&self) -> &'static str;
+
+    /// Stores a new certificate if the scope holds fewer than `quota` certificates and the id is
+    /// free in the scope; the count and the insert are one atomic step.
+    async fn insert(&self, scope: &Scope, new: &NewCertificate, quota: u32) -> Result<()>;
+
+    async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>>;
+
+    /// The private key kept beside a certificate.
+    async fn private_key(&self, scope: &Scope, id: &CertificateId) -> Result<Option<SecretBytes>>;
+
+    /// Up to `limit` certificates ordered by id, starting after `after`.
+    async fn list(
+        &self,
+        scope: &Scope,
+        after: Option<&CertificateId>,
+        limit: u32,
+    ) -> Result<Vec<Certificate>>;
+
+    async fn count(&self, scope: &Scope) -> Result<u64>;
+
+    /// Replaces the description (`None` clears it) and returns the updated certificate.
+    async fn set_description(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        description: Option<&str>,
+    ) -> Result<Certificate>;
+
+    /// Removes a certificate and its key; `NotFound` if there was none.
+    async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()>;
+
+    /// Merges `tags` into the certificate's tags (a key given again takes the new value), refusing
+    /// with `TooManyTags` if the result would exceed `max_tags`. Returns the resulting tags.
+    async fn add_tags(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        tags: &Tags,
+        max_tags: usize,
+    ) -> Result<Tags>;
+
+    /// Removes the given keys (absent keys are ignored). Returns the resulting tags.
+    async fn remove_tags(&self, scope: &Scope, id: &CertificateId, keys: &[String])
+        -> Result<Tags>;
+}
+
+pub type DynStore = Arc<dyn Store>;

@@ -1,0 +1,392 @@
+//! The embedded engine: one SQLite file in WAL mode. Writes go through a single connection (SQLite
+//! has one writer at a time anyway, and serialising them here keeps the quota check and the insert
+//! atomic without busy retries); reads use a small pool of their own connections so they never wait
+//! behind a write. All calls run on tokio's blocking threads.
+
+mod migrations;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::{NewCertificate, Result, Store, StoreError};
+
+/// How many idle read connections are kept.
+const MAX_IDLE_READERS: usize = 16;
+
+const COLUMNS: &str = "id, description, pem, created_at, expires_at, tags";
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a connection half-way through a transaction that
+    // matters: rusqlite rolls back an unfinished transaction when it is dropped. So the poisoned
+    // connection is still usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged commit
+    // durable against power loss, not only against a killed process.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn row_to_certificate(row: &rusqlite::Row<'_>) -> rusqlite::Result<Certificate> {
+    let id: String = row.get(0)?;
+    let tags: String = row.get(5)?;
+    let bad = |what: &str| {
+        rusqlite::Error::InvalidColumnType(0, what.to_string(), rusqlite::types::Type::Text)
+    };
+    Ok(Certificate {
+        id: CertificateId::parse(&id).ok_or_else(|| bad("id"))?,
+        description: row.get(1)?,
+        pem: row.get(2)?,
+        created: row.get(3)?,
+        expires: row.get(4)?,
+        tags: serde_json::from_str(&tags).map_err(|_| bad("tags"))?,
+    })
+}
+
+fn tags_json(tags: &Tags) -> Result<String> {
+    serde_json::to_string(tags).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn select_one(
+    conn: &Connection,
+    scope: &Scope,
+    id: &CertificateId,
+) -> rusqlite::Result<Option<Certificate>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM client_certificates WHERE account = ?1 AND region = ?2 AND id = ?3"
+    ))?
+    .query_row(
+        (scope.account.as_str(), scope.region.as_str(), id.as_str()),
+        row_to_certificate,
+    )
+    .optional()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: PathBuf) -> Result<Self> {
+        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    fn open_blocking(path: PathBuf) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut writer =
+            connect(&path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+        migrations::apply(&mut writer)
+            .map_err(backend)?
+            .map_err(StoreError::Backend)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `f` on the write connection on a blocking thread.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&inner.writer)))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    /// Runs `f` on a pooled read connection on a blocking thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&inner.readers).pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => connect(&inner.path).map_err(backend)?,
+            };
+            let result = f(&conn);
+            let mut idle = lock(&inner.readers);
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    /// Reads a certificate's tags, lets `change` compute the new ones and writes them, in one
+    /// immediate transaction so that concurrent tag changes never lose each other's writes.
+    async fn change_tags(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        change: impl FnOnce(Tags) -> Result<Tags> + Send + 'static,
+    ) -> Result<Tags> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let current: Option<String> = tx
+                .prepare_cached("SELECT tags FROM client_certificates WHERE account = ?1 AND region = ?2 AND id = ?3")
+                .and_then(|mut s| {
+                    s.query_row((scope.account.as_str(), scope.region.as_str(), id.as_str()), |r| r.get(0))
+                        .optional()
+                })
+                .map_err(backend)?;
+            let current: Tags = match current {
+                None => return Err(StoreError::NotFound),
+                Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Backend(e.to_string()))?,
+            };
+            let next = change(current)?;
+            let json = tags_json(&next)?;
+            tx.prepare_cached(
+                "UPDATE client_certificates SET tags = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
+            )
+            .and_then(|mut s| s.execute((scope.account.as_str(), scope.region.as_str(), id.as_str(), json)))
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(next)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn insert(&self, scope: &Scope, new: &NewCertificate, quota: u32) -> Result<()> {
+        let (scope, new) = (scope.clone(), new.clone());
+        let tags = tags_json(&new.certificate.tags)?;
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let count: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM client_certificates WHERE account = ?1 AND region = ?2")
+                .and_then(|mut s| s.query_row((scope.account.as_str(), scope.region.as_str()), |r| r.get(0)))
+                .map_err(backend)?;
+            if count >= i64::from(quota) {
+                return Err(StoreError::QuotaExceeded { limit: quota });
+            }
+            let c = &new.certificate;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO client_certificates
+                        (account, region, id, description, pem, created_at, expires_at, tags, private_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .and_then(|mut s| {
+                    s.execute(rusqlite::params![
+                        scope.account.as_str(),
+                        scope.region.as_str(),
+                        c.id.as_str(),
+                        c.description,
+                        c.pem,
+                        c.created,
+                        c.expires,
+                        tags,
+                        new.private_key.expose(),
+                    ])
+                });
+            match inserted {
+                Ok(_) => {}
+                Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => return Err(StoreError::IdTaken),
+                Err(e) => return Err(backend(e)),
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.read(move |conn| select_one(conn, &scope, &id).map_err(backend))
+            .await
+    }
+
+    async fn private_key(&self, scope: &Scope, id: &CertificateId) -> Result<Option<SecretBytes>> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT private_key FROM client_certificates WHERE account = ?1 AND region = ?2 AND id = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row((scope.account.as_str(), scope.region.as_str(), id.as_str()), |r| r.get::<_, Vec<u8>>(0))
+                    .optional()
+            })
+            .map(|k| k.map(SecretBytes::new))
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        scope: &Scope,
+        after: Option<&CertificateId>,
+        limit: u32,
+    ) -> Result<Vec<Certificate>> {
+        let (scope, after) = (
+            scope.clone(),
+            after.map(|a| a.as_str().to_string()).unwrap_or_default(),
+        );
+        self.read(move |conn| {
+            // Every valid id sorts after the empty string, so the first page needs no second query.
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM client_certificates
+                     WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+                ))
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(
+                    (scope.account.as_str(), scope.region.as_str(), after, limit),
+                    row_to_certificate,
+                )
+                .map_err(backend)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn count(&self, scope: &Scope) -> Result<u64> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*) FROM client_certificates WHERE account = ?1 AND region = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row((scope.account.as_str(), scope.region.as_str()), |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn set_description(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        description: Option<&str>,
+    ) -> Result<Certificate> {
+        let (scope, id, description) = (scope.clone(), id.clone(), description.map(str::to_string));
+        self.write(move |conn| {
+            conn.prepare_cached(&format!(
+                "UPDATE client_certificates SET description = ?4
+                 WHERE account = ?1 AND region = ?2 AND id = ?3 RETURNING {COLUMNS}"
+            ))
+            .and_then(|mut s| {
+                s.query_row(
+                    (
+                        scope.account.as_str(),
+                        scope.region.as_str(),
+                        id.as_str(),
+                        description,
+                    ),
+                    row_to_certificate,
+                )
+                .optional()
+            })
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()> {
+        let (scope, id) = (scope.clone(), id.clone());
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM client_certificates WHERE account = ?1 AND region = ?2 AND id = ?3")
+                .and_then(|mut s| s.execute((scope.account.as_str(), scope.region.as_str(), id.as_str())))
+                .map_err(backend)?;
+            if n == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    async fn add_tags(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        tags: &Tags,
+        max_tags: usize,
+    ) -> Result<Tags> {
+        let tags = tags.clone();
+        self.change_tags(scope, id, move |mut current| {
+            current.extend(tags);
+            if current.len() > max_tags {
+                return Err(StoreError::TooManyTags {
+                    count: current.len(),
+                    limit: max_tags,
+                });
+            }
+            Ok(current)
+        })
+        .await
+    }
+
+    async fn remove_tags(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        keys: &[String],
+    ) -> Result<Tags> {
+        let keys = keys.to_vec();
+        self.change_tags(scope, id, move |mut current| {
+            for k in &keys {
+                current.remove(k);
+            }
+            Ok(current)
+        })
+        .await
+    }
+}

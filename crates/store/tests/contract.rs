@@ -1,0 +1,380 @@
+//! The store contract: every engine must pass every test here. Each test is written once against
+//! `DynStore`; the `engines!` macro at the bottom instantiates the whole suite per engine.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes, Tags};
+use certgate_store::{DynStore, NewCertificate, StoreError};
+
+fn scope(account: &str, region: &str) -> Scope {
+    Scope {
+        account: AccountId::parse(account).unwrap(),
+        region: Region::parse(region).unwrap(),
+    }
+}
+
+fn id(n: usize) -> CertificateId {
+    CertificateId::parse(&format!("c{n:05}")).unwrap()
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn new_cert(id: CertificateId, description: Option<&str>, tags: Tags) -> NewCertificate {
+    NewCertificate {
+        certificate: Certificate {
+            pem: format!("-----BEGIN CERTIFICATE-----\n{id}\n-----END CERTIFICATE-----\n"),
+            id: id.clone(),
+            description: description.map(str::to_string),
+            created: 1_700_000_000,
+            expires: 1_700_000_000 + certgate_core::VALIDITY_SECONDS,
+            tags,
+        },
+        private_key: SecretBytes::new(format!("key of {id}").into_bytes()),
+    }
+}
+
+pub async fn insert_then_get_round_trips(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    let new = new_cert(id(1), Some("first"), tags(&[("env", "dev"), ("team", "a")]));
+    store.insert(&s, &new, 60).await.unwrap();
+    assert_eq!(
+        store.get(&s, &id(1)).await.unwrap(),
+        Some(new.certificate.clone())
+    );
+    assert_eq!(
+        store.private_key(&s, &id(1)).await.unwrap(),
+        Some(new.private_key.clone())
+    );
+
+    let plain = new_cert(id(2), None, Tags::new());
+    store.insert(&s, &plain, 60).await.unwrap();
+    assert_eq!(
+        store.get(&s, &id(2)).await.unwrap(),
+        Some(plain.certificate)
+    );
+    assert_eq!(store.get(&s, &id(3)).await.unwrap(), None);
+    assert_eq!(store.private_key(&s, &id(3)).await.unwrap(), None);
+}
+
+pub async fn scopes_are_isolated(store: DynStore) {
+    let a = scope("111111111111", "us-east-1");
+    let other_account = scope("222222222222", "us-east-1");
+    let other_region = scope("111111111111", "eu-west-1");
+    store
+        .insert(&a, &new_cert(id(1), None, Tags::new()), 60)
+        .await
+        .unwrap();
+    for s in [&other_account, &other_region] {
+        assert_eq!(store.get(s, &id(1)).await.unwrap(), None);
+        assert!(store.list(s, None, 500).await.unwrap().is_empty());
+        assert_eq!(store.count(s).await.unwrap(), 0);
+        assert!(matches!(
+            store.delete(s, &id(1)).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.set_description(s, &id(1), Some("x")).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.add_tags(s, &id(1), &tags(&[("a", "b")]), 50).await,
+            Err(StoreError::NotFound)
+        ));
+        // The same id is free in another scope.
+        store
+            .insert(s, &new_cert(id(1), Some("other"), Tags::new()), 60)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.get(&a, &id(1)).await.unwrap().unwrap().description,
+        None
+    );
+}
+
+pub async fn a_taken_id_is_refused_and_nothing_changes(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    store
+        .insert(&s, &new_cert(id(1), Some("original"), Tags::new()), 60)
+        .await
+        .unwrap();
+    let again = store
+        .insert(&s, &new_cert(id(1), Some("impostor"), Tags::new()), 60)
+        .await;
+    assert!(matches!(again, Err(StoreError::IdTaken)), "{again:?}");
+    assert_eq!(
+        store
+            .get(&s, &id(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .description
+            .as_deref(),
+        Some("original")
+    );
+    assert_eq!(store.count(&s).await.unwrap(), 1);
+}
+
+pub async fn quota_holds_under_concurrency(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    let tasks: Vec<_> = (0..75)
+        .map(|n| {
+            let (store, s) = (store.clone(), s.clone());
+            tokio::spawn(async move {
+                store
+                    .insert(&s, &new_cert(id(n), None, Tags::new()), 60)
+                    .await
+            })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::QuotaExceeded { limit: 60 }) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (60, 15));
+    assert_eq!(store.count(&s).await.unwrap(), 60);
+    // Another scope has its own quota, and a delete frees a slot.
+    store
+        .insert(
+            &scope("111111111111", "eu-west-1"),
+            &new_cert(id(0), None, Tags::new()),
+            60,
+        )
+        .await
+        .unwrap();
+    let first = store.list(&s, None, 1).await.unwrap().remove(0);
+    store.delete(&s, &first.id).await.unwrap();
+    store
+        .insert(&s, &new_cert(id(999), None, Tags::new()), 60)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .insert(&s, &new_cert(id(998), None, Tags::new()), 60)
+            .await,
+        Err(StoreError::QuotaExceeded { .. })
+    ));
+}
+
+pub async fn keyset_pages_walk_everything_once_in_order(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    // Inserted out of order on purpose: pages come back ordered by id whatever the insertion order.
+    for n in (0..30).rev() {
+        store
+            .insert(&s, &new_cert(id(n), None, Tags::new()), 1000)
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<CertificateId> = None;
+    loop {
+        let page = store.list(&s, after.as_ref(), 7).await.unwrap();
+        assert!(page.len() <= 7);
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|c| c.id.clone());
+        seen.extend(page.into_iter().map(|c| c.id));
+    }
+    let expected: Vec<_> = (0..30).map(id).collect();
+    assert_eq!(seen, expected);
+    assert_eq!(store.list(&s, None, 500).await.unwrap().len(), 30);
+    // A page after an id that has since been deleted still continues in order.
+    store.delete(&s, &id(10)).await.unwrap();
+    let page = store.list(&s, Some(&id(10)), 3).await.unwrap();
+    assert_eq!(
+        page.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        vec![id(11), id(12), id(13)]
+    );
+}
+
+pub async fn description_is_replaced_and_cleared(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    store
+        .insert(&s, &new_cert(id(1), Some("old"), tags(&[("k", "v")])), 60)
+        .await
+        .unwrap();
+    let updated = store
+        .set_description(&s, &id(1), Some("new"))
+        .await
+        .unwrap();
+    assert_eq!(updated.description.as_deref(), Some("new"));
+    assert_eq!(updated.tags, tags(&[("k", "v")]));
+    assert_eq!(store.get(&s, &id(1)).await.unwrap().unwrap(), updated);
+    let cleared = store.set_description(&s, &id(1), None).await.unwrap();
+    assert_eq!(cleared.description, None);
+    assert!(matches!(
+        store.set_description(&s, &id(2), Some("x")).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn delete_removes_certificate_and_key(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    store
+        .insert(&s, &new_cert(id(1), None, Tags::new()), 60)
+        .await
+        .unwrap();
+    store.delete(&s, &id(1)).await.unwrap();
+    assert_eq!(store.get(&s, &id(1)).await.unwrap(), None);
+    assert_eq!(store.private_key(&s, &id(1)).await.unwrap(), None);
+    assert!(matches!(
+        store.delete(&s, &id(1)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn tags_merge_remove_and_respect_the_limit(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    store
+        .insert(&s, &new_cert(id(1), None, tags(&[("a", "1")])), 60)
+        .await
+        .unwrap();
+    let t = store
+        .add_tags(&s, &id(1), &tags(&[("a", "2"), ("b", "3")]), 50)
+        .await
+        .unwrap();
+    assert_eq!(t, tags(&[("a", "2"), ("b", "3")]));
+    let t = store
+        .remove_tags(&s, &id(1), &["a".into(), "never-there".into()])
+        .await
+        .unwrap();
+    assert_eq!(t, tags(&[("b", "3")]));
+    assert_eq!(
+        store.get(&s, &id(1)).await.unwrap().unwrap().tags,
+        tags(&[("b", "3")])
+    );
+
+    let many: Tags = (0..49).map(|i| (format!("k{i}"), String::new())).collect();
+    assert_eq!(
+        store.add_tags(&s, &id(1), &many, 50).await.unwrap().len(),
+        50
+    );
+    let refused = store
+        .add_tags(&s, &id(1), &tags(&[("one-too-many", "")]), 50)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::TooManyTags {
+                count: 51,
+                limit: 50
+            })
+        ),
+        "{refused:?}"
+    );
+    // The refused change left the tags as they were; re-setting an existing key is still allowed.
+    assert_eq!(store.get(&s, &id(1)).await.unwrap().unwrap().tags.len(), 50);
+    assert!(store
+        .add_tags(&s, &id(1), &tags(&[("b", "4")]), 50)
+        .await
+        .is_ok());
+    assert!(matches!(
+        store.remove_tags(&s, &id(9), &["b".into()]).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn concurrent_tag_writes_are_never_lost(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    store
+        .insert(&s, &new_cert(id(1), None, Tags::new()), 60)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|n| {
+            let (store, s) = (store.clone(), s.clone());
+            tokio::spawn(async move {
+                store
+                    .add_tags(&s, &id(1), &tags(&[(&format!("k{n}"), "v")]), 50)
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let keys: BTreeSet<_> = store
+        .get(&s, &id(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .tags
+        .into_keys()
+        .collect();
+    assert_eq!(keys, (0..40).map(|n| format!("k{n}")).collect());
+}
+
+/// Instantiates every contract test for one engine. `$open` is an async expression giving a fresh,
+/// empty `DynStore` (and may capture a guard that keeps its resources alive, returned second).
+macro_rules! engines {
+    ($engine:ident, $open:expr) => {
+        mod $engine {
+            use super::*;
+            engines!(@tests $open;
+                insert_then_get_round_trips,
+                scopes_are_isolated,
+                a_taken_id_is_refused_and_nothing_changes,
+                quota_holds_under_concurrency,
+                keyset_pages_walk_everything_once_in_order,
+                description_is_replaced_and_cleared,
+                delete_removes_certificate_and_key,
+                tags_merge_remove_and_respect_the_limit,
+                concurrent_tag_writes_are_never_lost,
+            );
+        }
+    };
+    (@tests $open:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $test() {
+                let (store, _guard) = $open.await;
+                super::$test(store).await;
+            }
+        )*
+    };
+}
+
+async fn fresh_sqlite() -> (DynStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = certgate_store::SqliteStore::open(dir.path().join("nested/dir/certgate.db"))
+        .await
+        .unwrap();
+    (Arc::new(store), dir)
+}
+
+engines!(sqlite, fresh_sqlite());
+
+/// Engine-specific: an acknowledged write is on disk, and a reopened file has everything.
+#[tokio::test]
+async fn sqlite_reopen_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certgate.db");
+    let s = scope("111111111111", "us-east-1");
+    let new = new_cert(id(1), Some("kept"), tags(&[("a", "b")]));
+    {
+        let store = certgate_store::SqliteStore::open(path.clone())
+            .await
+            .unwrap();
+        certgate_store::Store::insert(&store, &s, &new, 60)
+            .await
+            .unwrap();
+    }
+    let store = certgate_store::SqliteStore::open(path).await.unwrap();
+    assert_eq!(
+        certgate_store::Store::get(&store, &s, &id(1))
+            .await
+            .unwrap(),
+        Some(new.certificate)
+    );
+}
