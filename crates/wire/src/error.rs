@@ -1,0 +1,92 @@
+//! The AWS errors certgate answers with. Every code lives in this one enum, and `code()` and
+//! `status()` are exhaustive matches, so a new error cannot be added without deciding both.
+
+use certgate_core::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwsError {
+    BadRequest(String),
+    Unauthorized(String),
+    NotFound(String),
+    Conflict(String),
+    LimitExceeded(String),
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u32,
+    },
+    /// No operation matches the method and path.
+    UnknownOperation(String),
+    /// The body is larger than the service accepts.
+    RequestEntityTooLarge(String),
+    /// The `Authorization` header or presigned query is malformed.
+    IncompleteSignature(String),
+    ServiceUnavailable(String),
+    /// Something broke inside; the cause has been logged and is never sent.
+    InternalFailure,
+}
+
+impl AwsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AwsError::BadRequest(_) => "BadRequestException",
+            AwsError::Unauthorized(_) => "UnauthorizedException",
+            AwsError::NotFound(_) => "NotFoundException",
+            AwsError::Conflict(_) => "ConflictException",
+            AwsError::LimitExceeded(_) => "LimitExceededException",
+            AwsError::TooManyRequests { .. } => "TooManyRequestsException",
+            AwsError::UnknownOperation(_) => "UnknownOperationException",
+            AwsError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            AwsError::IncompleteSignature(_) => "IncompleteSignatureException",
+            AwsError::ServiceUnavailable(_) => "ServiceUnavailableException",
+            AwsError::InternalFailure => "InternalFailure",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AwsError::BadRequest(_) => 400,
+            AwsError::Unauthorized(_) => 401,
+            AwsError::IncompleteSignature(_) => 403,
+            AwsError::NotFound(_) | AwsError::UnknownOperation(_) => 404,
+            AwsError::Conflict(_) => 409,
+            AwsError::RequestEntityTooLarge(_) => 413,
+            AwsError::LimitExceeded(_) | AwsError::TooManyRequests { .. } => 429,
+            AwsError::InternalFailure => 500,
+            AwsError::ServiceUnavailable(_) => 503,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            AwsError::BadRequest(m)
+            | AwsError::Unauthorized(m)
+            | AwsError::NotFound(m)
+            | AwsError::Conflict(m)
+            | AwsError::LimitExceeded(m)
+            | AwsError::TooManyRequests { message: m, .. }
+            | AwsError::UnknownOperation(m)
+            | AwsError::RequestEntityTooLarge(m)
+            | AwsError::IncompleteSignature(m)
+            | AwsError::ServiceUnavailable(m) => m,
+            AwsError::InternalFailure => "An internal error occurred. Please retry the request.",
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AwsError::BadRequest(message.into())
+    }
+}
+
+/// Domain errors map one to one; an internal cause is dropped here, after the caller has logged it.
+impl From<Error> for AwsError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::BadRequest(m) => AwsError::BadRequest(m),
+            Error::NotFound(m) => AwsError::NotFound(m),
+            Error::LimitExceeded(m) => AwsError::LimitExceeded(m),
+            Error::Conflict(m) => AwsError::Conflict(m),
+            Error::Unavailable(m) => AwsError::ServiceUnavailable(m),
+            Error::Internal(_) => AwsError::InternalFailure,
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Response encoding: the JSON shapes of the model, `application/json` on every answer whatever the
+//! client's `Accept` says, `x-amzn-RequestId` on every answer, and AWS's error form
+//! (`x-amzn-ErrorType` header, `{"message": …}` body).
+
+use bytes::Bytes;
+use certgate_core::{Certificate, Tags};
+use http::{HeaderValue, StatusCode};
+use serde::Serialize;
+
+use crate::error::AwsError;
+
+pub type Response = http::Response<Bytes>;
+
+/// What a successful operation answers.
+#[derive(Debug)]
+pub enum Output {
+    /// 201 for GenerateClientCertificate, 200 for Get and Update.
+    Certificate {
+        created: bool,
+        certificate: Certificate,
+    },
+    Certificates {
+        items: Vec<Certificate>,
+        position: Option<String>,
+    },
+    /// 202 with no body, for DeleteClientCertificate.
+    Deleted,
+    /// 204 with no body, for TagResource and UntagResource.
+    NoContent,
+    Tags(Tags),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CertificateJson<'a> {
+    client_certificate_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    pem_encoded_certificate: &'a str,
+    created_date: i64,
+    expiration_date: i64,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    tags: &'a Tags,
+}
+
+impl<'a> From<&'a Certificate> for CertificateJson<'a> {
+    fn from(c: &'a Certificate) -> Self {
+        CertificateJson {
+            client_certificate_id: c.id.as_str(),
+            description: c.description.as_deref(),
+            pem_encoded_certificate: &c.pem,
+            created_date: c.created,
+            expiration_date: c.expires,
+            tags: &c.tags,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ListJson<'a> {
+    item: Vec<CertificateJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TagsJson<'a> {
+    tags: &'a Tags,
+}
+
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    message: &'a str,
+}
+
+fn build(status: u16, body: Vec<u8>, request_id: &str) -> http::response::Builder {
+    let builder = http::Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CONTENT_LENGTH, body.len());
+    match HeaderValue::from_str(request_id) {
+        Ok(v) => builder.header("x-amzn-RequestId", v),
+        Err(_) => builder,
+    }
+}
+
+fn finish(builder: http::response::Builder, body: Vec<u8>) -> Response {
+    // Every header above is a valid constant or was validated, so building cannot fail; should it
+    // ever, an empty 500 is still a well-formed answer.
+    builder.body(Bytes::from(body)).unwrap_or_else(|_| {
+        let mut r = http::Response::new(Bytes::new());
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these plain structs of strings, numbers and string maps cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub fn encode_output(output: &Output, request_id: &str) -> Response {
+    let (status, body) = match output {
+        Output::Certificate {
+            created,
+            certificate,
+        } => (
+            if *created { 201 } else { 200 },
+            to_json(&CertificateJson::from(certificate)),
+        ),
+        Output::Certificates { items, position } => (
+            200,
+            to_json(&ListJson {
+                item: items.iter().map(CertificateJson::from).collect(),
+                position: position.as_deref(),
+            }),
+        ),
+        Output::Deleted => (202, Vec::new()),
+        Output::NoContent => (204, Vec::new()),
+        Output::Tags(tags) => (200, to_json(&TagsJson { tags })),
+    };
+    finish(build(status, body.clone(), request_id), body)
+}
+
+pub fn encode_error(error: &AwsError, request_id: &str) -> Response {
+    let body = to_json(&ErrorJson {
+        message: error.message(),
+    });
+    let mut builder =
+        build(error.status(), body.clone(), request_id).header("x-amzn-ErrorType", error.code());
+    if let AwsError::TooManyRequests {
+        retry_after_seconds,
+        ..
+    } = error
+    {
+        builder = builder.header(http::header::RETRY_AFTER, *retry_after_seconds);
+    }
+    finish(builder, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use certgate_core::CertificateId;
+
+    use super::*;
+
+    fn cert(description: Option<&str>, tags: Tags) -> Certificate {
+        Certificate {
+            id: CertificateId::parse("9ao60f").unwrap(),
+            description: description.map(Into::into),
+            pem: "PEM".into(),
+            created: 1_700_000_000,
+            expires: 1_731_536_000,
+            tags,
+        }
+    }
+
+    fn json(r: &Response) -> serde_json::Value {
+        serde_json::from_slice(r.body()).unwrap()
+    }
+
+    #[test]
+    fn certificate_shape() {
+        let r = encode_output(
+            &Output::Certificate {
+                created: true,
+                certificate: cert(Some("d"), [("k".into(), "v".into())].into()),
+            },
+            "rid",
+        );
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(r.headers()["x-amzn-RequestId"], "rid");
+        assert_eq!(
+            json(&r),
+            serde_json::json!({
+                "clientCertificateId": "9ao60f", "description": "d", "pemEncodedCertificate": "PEM",
+                "createdDate": 1_700_000_000, "expirationDate": 1_731_536_000, "tags": {"k": "v"}
+            })
+        );
+        let bare = encode_output(
+            &Output::Certificate {
+                created: false,
+                certificate: cert(None, Tags::new()),
+            },
+            "rid",
+        );
+        assert_eq!(bare.status(), 200);
+        let keys: Vec<_> = json(&bare).as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "clientCertificateId",
+                "createdDate",
+                "expirationDate",
+                "pemEncodedCertificate"
+            ]
+        );
+    }
+
+    #[test]
+    fn list_and_empty_answers() {
+        let r = encode_output(
+            &Output::Certificates {
+                items: vec![cert(None, Tags::new())],
+                position: Some("p".into()),
+            },
+            "r",
+        );
+        assert_eq!(json(&r)["position"], "p");
+        assert_eq!(json(&r)["item"].as_array().unwrap().len(), 1);
+        let last = encode_output(
+            &Output::Certificates {
+                items: vec![],
+                position: None,
+            },
+            "r",
+        );
+        assert_eq!(json(&last), serde_json::json!({"item": []}));
+        let d = encode_output(&Output::Deleted, "r");
+        assert_eq!((d.status().as_u16(), d.body().len()), (202, 0));
+        let t = encode_output(&Output::NoContent, "r");
+        assert_eq!((t.status().as_u16(), t.body().len()), (204, 0));
+        assert_eq!(
+            json(&encode_output(&Output::Tags(Tags::new()), "r")),
+            serde_json::json!({"tags": {}})
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let r = encode_error(
+            &AwsError::NotFound("Invalid Client Certificate identifier specified".into()),
+            "rid",
+        );
+        assert_eq!(r.status(), 404);
+        assert_eq!(r.headers()["x-amzn-ErrorType"], "NotFoundException");
+        assert_eq!(r.headers()["x-amzn-RequestId"], "rid");
+        assert_eq!(
+            json(&r),
+            serde_json::json!({"message": "Invalid Client Certificate identifier specified"})
+        );
+        let t = encode_error(
+            &AwsError::TooManyRequests {
+                message: "slow down".into(),
+                retry_after_seconds: 2,
+            },
+            "r",
+        );
+        assert_eq!(
+            (t.status().as_u16(), &t.headers()["retry-after"]),
+            (429, &HeaderValue::from_static("2"))
+        );
+        let i = encode_error(&AwsError::InternalFailure, "r");
+        assert_eq!(i.status(), 500);
+    }
+}
