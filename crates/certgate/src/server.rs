@@ -1,0 +1,152 @@
+//! The HTTP front: one handler for every request. It reads the caller's scope from the SigV4
+//! credential, reads the body under the size limit, lets the wire crate route and decode it, runs
+//! the operation on the service and encodes the answer. Every answer, success or error, carries a
+//! request id and is logged once.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::serve::ListenerExt;
+use certgate_core::source::IdSource;
+use certgate_core::Error;
+use certgate_wire::{AwsError, Caller, Operation, Output, MAX_BODY_BYTES};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tokio::net::TcpListener;
+
+use crate::service::Service;
+
+/// Everything a request needs, shared by all connections.
+pub struct App {
+    pub service: Service,
+    pub ids: Arc<dyn IdSource>,
+}
+
+fn too_large() -> AwsError {
+    AwsError::RequestEntityTooLarge(format!(
+        "Request body must not be larger than {MAX_BODY_BYTES} bytes"
+    ))
+}
+
+async fn read_body(body: Body, declared: Option<u64>) -> Result<bytes::Bytes, AwsError> {
+    // A declared length over the limit is refused before reading anything.
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(e) => Err(AwsError::bad_request(format!(
+            "Could not read the request body: {e}"
+        ))),
+    }
+}
+
+/// Logs an internal cause with the request id, then lets the wire hide it from the client.
+fn to_wire(e: Error, request_id: &str) -> AwsError {
+    if let Error::Internal(cause) = &e {
+        tracing::error!(request_id, ?cause, "internal failure");
+    }
+    e.into()
+}
+
+async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output, Error> {
+    let scope = &caller.scope;
+    Ok(match op {
+        Operation::GenerateClientCertificate { description, tags } => Output::Certificate {
+            created: true,
+            certificate: service.generate(scope, description, tags).await?,
+        },
+        Operation::GetClientCertificate { id } => Output::Certificate {
+            created: false,
+            certificate: service.get(scope, &id).await?,
+        },
+        Operation::GetClientCertificates { position, limit } => {
+            let (items, position) = service.list(scope, position.as_deref(), limit).await?;
+            Output::Certificates { items, position }
+        }
+        Operation::UpdateClientCertificate { id, patch } => Output::Certificate {
+            created: false,
+            certificate: service.update(scope, &id, &patch).await?,
+        },
+        Operation::DeleteClientCertificate { id } => {
+            service.delete(scope, &id).await?;
+            Output::Deleted
+        }
+        Operation::TagResource { region, id, tags } => {
+            service.tag(scope, &region, &id, &tags).await?;
+            Output::NoContent
+        }
+        Operation::UntagResource { region, id, keys } => {
+            service.untag(scope, &region, &id, &keys).await?;
+            Output::NoContent
+        }
+        Operation::GetTags { region, id } => Output::Tags(service.tags(scope, &region, &id).await?),
+    })
+}
+
+async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {
+    let started = Instant::now();
+    let request_id = app.ids.request_id();
+    let (parts, body) = request.into_parts();
+    let mut op_name = "-";
+    let mut scope_text = String::from("-");
+
+    let result: Result<Output, AwsError> = async {
+        let caller = certgate_wire::caller(&parts.headers, parts.uri.query())?;
+        scope_text = format!("{}/{}", caller.scope.account, caller.scope.region);
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let body = read_body(body, declared).await?;
+        let op = certgate_wire::parse_operation(
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &body,
+        )?;
+        op_name = op.name();
+        run(&app.service, &caller, op)
+            .await
+            .map_err(|e| to_wire(e, &request_id))
+    }
+    .await;
+
+    let response = match &result {
+        Ok(output) => certgate_wire::encode_output(output, &request_id),
+        Err(error) => certgate_wire::encode_error(error, &request_id),
+    };
+    tracing::info!(
+        request_id,
+        op = op_name,
+        scope = scope_text,
+        method = %parts.method,
+        path = parts.uri.path(),
+        status = response.status().as_u16(),
+        error = result.as_ref().err().map(AwsError::code),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response.map(Body::from)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = axum::Router::new().fallback(handle).with_state(app);
+    // Without TCP_NODELAY a small response can sit in the kernel for ~40 ms waiting for an ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
