@@ -378,3 +378,34 @@ async fn sqlite_reopen_keeps_everything() {
         Some(new.certificate)
     );
 }
+
+/// Engine-specific: a database migrated by a newer certgate is refused rather than misread, and
+/// opening twice applies nothing twice.
+#[tokio::test]
+async fn sqlite_migrations_are_versioned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certgate.db");
+    certgate_store::SqliteStore::open(path.clone())
+        .await
+        .unwrap();
+    certgate_store::SqliteStore::open(path.clone())
+        .await
+        .unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let versions: i64 = conn
+            .query_row("SELECT COUNT(*) FROM certgate_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(versions, 1);
+        conn.execute(
+            "INSERT INTO certgate_migrations (version, name) VALUES (999, 'future')",
+            [],
+        )
+        .unwrap();
+    }
+    let err = certgate_store::SqliteStore::open(path)
+        .await
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(err.to_string().contains("newer"), "{err}");
+}

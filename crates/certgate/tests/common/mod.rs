@@ -1,0 +1,216 @@
+//! Helpers of the SDK tests: an in-process certgate on a loopback port over a fresh SQLite file, and
+//! AWS SDK clients pointed at it with a chosen access key and region.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use aws_sdk_apigateway::config::retry::RetryConfig;
+use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_apigateway::types::ClientCertificate;
+use aws_sdk_apigateway::Client;
+use certgate_core::source::{Clock, ManualClock, RandomIds, SystemClock};
+use tokio::sync::oneshot;
+
+/// A fixed creation time for tests that check dates exactly: 2026-01-01T00:00:00Z.
+pub const EPOCH: i64 = 1_767_225_600;
+
+/// AWS's validity of a client certificate.
+pub const VALIDITY: i64 = 365 * 86_400;
+
+/// An access key that is not an account id, so it stands for the default account.
+pub const DEFAULT_KEY: &str = "AKIDCERTGATETEST";
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub struct Options {
+    pub max_certificates_per_region: u32,
+    /// A manual clock standing at `EPOCH` when true, the system clock otherwise.
+    pub manual_clock: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_certificates_per_region: certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION,
+            manual_clock: true,
+        }
+    }
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn with_quota(max: u32) -> Server {
+        Self::start_with(Options {
+            max_certificates_per_region: max,
+            ..Options::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(options: Options) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = certgate_store::SqliteStore::open(dir.path().join("c.db"))
+            .await
+            .expect("open sqlite store");
+        let manual = Arc::new(ManualClock::new(EPOCH));
+        let clock: Arc<dyn Clock> = if options.manual_clock {
+            manual.clone()
+        } else {
+            Arc::new(SystemClock)
+        };
+        let ids = Arc::new(RandomIds);
+        let app = certgate::App {
+            service: certgate::Service::new(
+                Arc::new(store),
+                clock,
+                ids.clone(),
+                certgate::ServiceConfig {
+                    max_certificates_per_region: options.max_certificates_per_region,
+                    keygen_concurrency: 2,
+                },
+            ),
+            ids,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(certgate::serve(listener, Arc::new(app), async move {
+            let _ = rx.await;
+        }));
+        Server {
+            addr,
+            clock: manual,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    /// A client of the default account in us-east-1.
+    pub fn client(&self) -> Client {
+        client(self.addr, DEFAULT_KEY, "us-east-1")
+    }
+
+    pub fn client_as(&self, access_key: &str, region: &str) -> Client {
+        client(self.addr, access_key, region)
+    }
+}
+
+/// An SDK client for `addr` signing with `access_key` in `region`. Retries are off so that every
+/// error the server answers reaches the test as it was sent.
+pub fn client(addr: SocketAddr, access_key: &str, region: &str) -> Client {
+    let config = aws_sdk_apigateway::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(format!("http://{addr}"))
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(access_key, "secret", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+/// The ARN of a client certificate, as API Gateway writes it.
+pub fn arn(region: &str, id: &str) -> String {
+    format!("arn:aws:apigateway:{region}::/clientcertificates/{id}")
+}
+
+/// Tags of an SDK value as an ordered map (absent tags are no tags).
+pub fn tags_of(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+pub fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Generates a certificate with no description or tags and returns its id.
+pub async fn generate(client: &Client) -> String {
+    client
+        .generate_client_certificate()
+        .send()
+        .await
+        .expect("generate")
+        .client_certificate_id()
+        .expect("id")
+        .to_string()
+}
+
+/// Generates `n` certificates, a few at a time, and returns their ids.
+pub async fn generate_many(client: &Client, n: usize) -> Vec<String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let c = client.clone();
+        tasks.spawn(async move { generate(&c).await });
+    }
+    let mut ids = Vec::with_capacity(n);
+    while let Some(r) = tasks.join_next().await {
+        ids.push(r.expect("generate task"));
+    }
+    ids
+}
+
+/// The comparable content of a certificate: id, description, PEM, dates and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub id: String,
+    pub description: Option<String>,
+    pub pem: String,
+    pub created: i64,
+    pub expires: i64,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The [`Snapshot`] of any SDK output that carries a certificate's members (Generate, Get, Update
+/// outputs and list items all have the same accessors but distinct types).
+macro_rules! snapshot {
+    ($c:expr) => {{
+        let c = &$c;
+        $crate::common::Snapshot {
+            id: c.client_certificate_id().expect("id").to_string(),
+            description: c.description().map(str::to_string),
+            pem: c.pem_encoded_certificate().expect("pem").to_string(),
+            created: c.created_date().expect("createdDate").secs(),
+            expires: c.expiration_date().expect("expirationDate").secs(),
+            tags: $crate::common::tags_of(c.tags()),
+        }
+    }};
+}
+
+/// Every certificate of the client's scope, through the SDK's paginator.
+pub async fn list_all(client: &Client) -> Vec<ClientCertificate> {
+    client
+        .get_client_certificates()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("list all")
+}
+
+pub async fn list_ids(client: &Client) -> Vec<String> {
+    let mut ids: Vec<String> = list_all(client)
+        .await
+        .iter()
+        .map(|c| c.client_certificate_id().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
