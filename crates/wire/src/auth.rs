@@ -87,6 +87,15 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Credential, AwsError> {
         signed_headers.ok_or_else(|| missing("SignedHeaders"))?,
         signature.ok_or_else(|| missing("Signature"))?,
     );
+    build_credential(credential, signed_headers, signature, false)
+}
+
+fn build_credential(
+    credential: &str,
+    signed_headers: &str,
+    signature: &str,
+    presigned: bool,
+) -> Result<SigV4Credential, AwsError> {
     let (access_key_id, date, region, service) = parse_credential_scope(credential)?;
     Ok(SigV4Credential {
         access_key_id,
@@ -95,7 +104,7 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Credential, AwsError> {
         service,
         signed_headers: signed_headers.split(';').map(str::to_string).collect(),
         signature: signature.to_string(),
-        presigned: false,
+        presigned,
     })
 }
 
@@ -124,16 +133,7 @@ fn parse_presigned(query: &str) -> Option<Result<SigV4Credential, AwsError>> {
         };
         let signed_headers = signed_headers.ok_or_else(|| missing("X-Amz-SignedHeaders"))?;
         let signature = signature.ok_or_else(|| missing("X-Amz-Signature"))?;
-        let (access_key_id, date, region, service) = parse_credential_scope(&credential)?;
-        Ok(SigV4Credential {
-            access_key_id,
-            date,
-            region,
-            service,
-            signed_headers: signed_headers.split(';').map(str::to_string).collect(),
-            signature,
-            presigned: true,
-        })
+        build_credential(&credential, &signed_headers, &signature, true)
     })())
 }
 
