@@ -4,7 +4,6 @@ import pytest
 
 from certgate_helpers import (
     DEFAULT_REGION,
-    RawClient,
     assert_aws_error,
     assert_client_error,
     client_error,
