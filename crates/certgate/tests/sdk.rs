@@ -413,6 +413,24 @@ async fn update_replaces_the_description() {
         .await
         .expect("update");
     assert_eq!(updated.description(), Some("second"));
+
+    // A description is free text: any Unicode, quotes and markup survive the JSON both ways.
+    let text = "Ünïcødé ☃ \"quoted\" <b>&amp;</b> \\ back\nslash 🎉";
+    let updated = client
+        .update_client_certificate()
+        .client_certificate_id(id)
+        .patch_operations(replace_description(text))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(updated.description(), Some(text));
+    let got = client
+        .get_client_certificate()
+        .client_certificate_id(id)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.description(), Some(text));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,7 +593,7 @@ async fn delete_removes_the_certificate_once() {
         NOT_FOUND
     );
     // The other certificate is still there, and is all the list shows.
-    assert_eq!(list_ids(&client).await, [kept.clone()]);
+    assert_eq!(list_ids(&client).await, [kept.as_str()]);
     client
         .get_client_certificate()
         .client_certificate_id(&kept)
@@ -723,7 +741,7 @@ async fn aws_prefixed_tag_keys_are_refused_in_any_case() {
         current_tags(&client, &id).await.is_empty(),
         "nothing applied"
     );
-    assert_eq!(list_ids(&client).await, [id.clone()], "nothing generated");
+    assert_eq!(list_ids(&client).await, [id.as_str()], "nothing generated");
     // Only the prefix is reserved.
     client
         .tag_resource()
@@ -922,8 +940,8 @@ async fn accounts_do_not_see_each_other() {
     let bob = server.client_as("222222222222", "us-east-1");
     let a = generate(&alice).await;
     let b = generate(&bob).await;
-    assert_eq!(list_ids(&alice).await, [a.clone()]);
-    assert_eq!(list_ids(&bob).await, [b.clone()]);
+    assert_eq!(list_ids(&alice).await, [a.as_str()]);
+    assert_eq!(list_ids(&bob).await, [b.as_str()]);
 
     let r = bob
         .get_client_certificate()
@@ -972,7 +990,7 @@ async fn accounts_do_not_see_each_other() {
     let default_by_name = server.client_as("000000000000", "us-east-1");
     let default_by_other_key = server.client_as("AKIAIOSFODNN7EXAMPLE", "us-east-1");
     let d = generate(&default_by_other_key).await;
-    assert_eq!(list_ids(&default_by_name).await, [d.clone()]);
+    assert_eq!(list_ids(&default_by_name).await, [d.as_str()]);
     assert!(!list_ids(&alice).await.contains(&d));
 }
 
@@ -983,8 +1001,8 @@ async fn regions_do_not_see_each_other() {
     let west = server.client_as("111111111111", "eu-west-1");
     let e = generate(&east).await;
     let w = generate(&west).await;
-    assert_eq!(list_ids(&east).await, [e.clone()]);
-    assert_eq!(list_ids(&west).await, [w.clone()]);
+    assert_eq!(list_ids(&east).await, [e.as_str()]);
+    assert_eq!(list_ids(&west).await, [w.as_str()]);
     let r = west
         .get_client_certificate()
         .client_certificate_id(&e)
