@@ -1,0 +1,46 @@
+use super::*;
+
+#[test]
+fn account_for_access_key() {
+    assert_eq!(
+        AccountId::for_access_key("123456789012").as_str(),
+        "123456789012"
+    );
+    assert_eq!(
+        AccountId::for_access_key("AKIAIOSFODNN7EXAMPLE").as_str(),
+        "000000000000"
+    );
+    assert_eq!(
+        AccountId::for_access_key("12345678901").as_str(),
+        "000000000000"
+    );
+    assert_eq!(
+        AccountId::for_access_key("1234567890123").as_str(),
+        "000000000000"
+    );
+    assert_eq!(
+        AccountId::for_access_key("١٢٣٤٥٦٧٨٩٠١٢").as_str(),
+        "000000000000"
+    );
+}
+
+#[test]
+fn certificate_id_shape() {
+    assert!(CertificateId::parse("9ao60f").is_some());
+    assert!(CertificateId::parse("9AO60F").is_none());
+    assert!(CertificateId::parse("9ao60").is_none());
+    assert!(CertificateId::parse("9ao60f0").is_none());
+    assert!(CertificateId::parse("9ao-0f").is_none());
+    assert!(CertificateId::parse("").is_none());
+}
+
+#[test]
+fn region_shape() {
+    assert!(Region::parse("us-east-1").is_some());
+    assert!(Region::parse("eu-central-2").is_some());
+    assert!(Region::parse("").is_none());
+    assert!(Region::parse("US-EAST-1").is_none());
+    assert!(Region::parse("1us").is_none());
+    assert!(Region::parse("us east").is_none());
+    assert!(Region::parse(&"a".repeat(33)).is_none());
+}
