@@ -14,8 +14,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 
 use crate::{NewCertificate, Result, Store, StoreError};
 
-/// How many idle read connections are kept.
-const MAX_IDLE_READERS: usize = 16;
+/// How many reads run at once, each on its own connection. Reads beyond this wait for a connection
+/// instead of opening one: opening a connection costs far more than a keyed lookup, and a machine
+/// has few cores to run more queries on anyway.
+const MAX_READERS: usize = 8;
 
 const COLUMNS: &str = "id, description, pem, created_at, expires_at, tags";
 
@@ -27,6 +29,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per connection in `readers`, so the pool never grows past `MAX_READERS`.
+    read_permits: tokio::sync::Semaphore,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -117,6 +121,7 @@ impl SqliteStore {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                read_permits: tokio::sync::Semaphore::new(MAX_READERS),
             }),
         })
     }
@@ -138,21 +143,28 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = lock(&inner.readers).pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => connect(&inner.path).map_err(backend)?,
-            };
-            let result = f(&conn);
-            let mut idle = lock(&inner.readers);
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
+        let permit = inner
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = tokio::task::spawn_blocking({
+            let inner = inner.clone();
+            move || {
+                let pooled = lock(&inner.readers).pop();
+                let conn = match pooled {
+                    Some(c) => c,
+                    None => connect(&inner.path).map_err(backend)?,
+                };
+                let result = f(&conn);
+                lock(&inner.readers).push(conn);
+                result
             }
-            result
         })
         .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+        drop(permit);
+        result
     }
 
     /// Reads a certificate's tags, lets `change` compute the new ones and writes them, in one
