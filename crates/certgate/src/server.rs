@@ -4,6 +4,7 @@
 //! request id and is logged once.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use axum::serve::ListenerExt;
 use certgate_core::source::IdSource;
 use certgate_core::Error;
 use certgate_wire::{AwsError, Caller, Operation, Output, MAX_BODY_BYTES};
+use futures_util::FutureExt;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::net::TcpListener;
 
@@ -94,7 +96,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let mut op_name = "-";
     let mut scope_text = String::from("-");
 
-    let result: Result<Output, AwsError> = async {
+    let handled = async {
         let caller = certgate_wire::caller(&parts.headers, parts.uri.query())?;
         scope_text = format!("{}/{}", caller.scope.account, caller.scope.region);
         let declared = parts
@@ -112,8 +114,21 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         run(&app.service, &caller, op)
             .await
             .map_err(|e| to_wire(e, &request_id))
-    }
-    .await;
+    };
+    // A panic is a bug, but it must still cost only its own request: the client gets an AWS-shaped
+    // 500 with a request id to report, and the log says where it happened.
+    let result: Result<Output, AwsError> = match AssertUnwindSafe(handled).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id, panic = what, "request handler panicked");
+            Err(AwsError::InternalFailure)
+        }
+    };
 
     let response = match &result {
         Ok(output) => certgate_wire::encode_output(output, &request_id),

@@ -35,6 +35,8 @@ pub struct Options {
     pub max_certificates_per_region: u32,
     /// A manual clock standing at `EPOCH` when true, the system clock otherwise.
     pub manual_clock: bool,
+    /// Wraps the fresh SQLite store, for tests that inject faults.
+    pub wrap_store: Option<fn(certgate_store::DynStore) -> certgate_store::DynStore>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
         Options {
             max_certificates_per_region: certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION,
             manual_clock: true,
+            wrap_store: None,
         }
     }
 }
@@ -64,6 +67,11 @@ impl Server {
         let store = certgate_store::SqliteStore::open(dir.path().join("c.db"))
             .await
             .expect("open sqlite store");
+        let store: certgate_store::DynStore = Arc::new(store);
+        let store = match options.wrap_store {
+            Some(wrap) => wrap(store),
+            None => store,
+        };
         let manual = Arc::new(ManualClock::new(EPOCH));
         let clock: Arc<dyn Clock> = if options.manual_clock {
             manual.clone()
@@ -73,7 +81,7 @@ impl Server {
         let ids = Arc::new(RandomIds);
         let app = certgate::App {
             service: certgate::Service::new(
-                Arc::new(store),
+                store,
                 clock,
                 ids.clone(),
                 certgate::ServiceConfig {

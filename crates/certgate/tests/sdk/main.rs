@@ -68,6 +68,7 @@ fn replace_description(value: &str) -> PatchOperation {
 
 mod binary;
 mod delete;
+mod faults;
 mod generate;
 mod isolation;
 mod list;
