@@ -96,12 +96,7 @@ async fn binary_keeps_certificates_across_sigkill_and_exits_zero_on_sigterm() {
         "123456789012",
         "us-east-1",
     );
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(&snap.id)
-        .send()
-        .await
-        .expect("get after restart");
+    let got = get(&client, &snap.id).await;
     assert_eq!(
         snapshot!(got),
         snap,

@@ -222,3 +222,16 @@ pub async fn list_ids(client: &Client) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// Gets a certificate that must exist.
+pub async fn get(
+    client: &Client,
+    id: impl Into<String>,
+) -> aws_sdk_apigateway::operation::get_client_certificate::GetClientCertificateOutput {
+    client
+        .get_client_certificate()
+        .client_certificate_id(id)
+        .send()
+        .await
+        .expect("get an existing certificate")
+}

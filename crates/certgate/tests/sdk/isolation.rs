@@ -46,12 +46,7 @@ async fn accounts_do_not_see_each_other() {
     service_error!(r, DeleteClientCertificateError::NotFoundException);
 
     // Alice's certificate is untouched by all of that.
-    let got = alice
-        .get_client_certificate()
-        .client_certificate_id(&a)
-        .send()
-        .await
-        .expect("alice's own");
+    let got = get(&alice, &a).await;
     assert_eq!(got.description(), None);
     assert!(tags_of(got.tags()).is_empty());
 

@@ -21,7 +21,7 @@ use aws_sdk_apigateway::operation::untag_resource::UntagResourceError;
 use aws_sdk_apigateway::operation::update_client_certificate::UpdateClientCertificateError;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
-use common::{arn, generate, generate_many, list_ids, map, tags_of, Server, EPOCH, VALIDITY};
+use common::{arn, generate, generate_many, get, list_ids, map, tags_of, Server, EPOCH, VALIDITY};
 use x509_parser::oid_registry::{OID_PKCS1_RSAENCRYPTION, OID_PKCS1_SHA256WITHRSA};
 use x509_parser::prelude::*;
 use x509_parser::public_key::PublicKey;

@@ -26,12 +26,7 @@ async fn update_replaces_the_description() {
     let mut expected = snapshot!(generated);
     expected.description = Some("new".into());
     assert_eq!(snapshot!(updated), expected);
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(id)
-        .send()
-        .await
-        .expect("get");
+    let got = get(&client, id).await;
     assert_eq!(snapshot!(got), expected);
 
     // Of several replaces, the last wins.
@@ -55,12 +50,7 @@ async fn update_replaces_the_description() {
         .await
         .expect("update");
     assert_eq!(updated.description(), Some(text));
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(id)
-        .send()
-        .await
-        .expect("get");
+    let got = get(&client, id).await;
     assert_eq!(got.description(), Some(text));
 }
 
@@ -82,12 +72,7 @@ async fn update_with_an_empty_patch_changes_nothing() {
         .await
         .expect("update");
     assert_eq!(snapshot!(updated), snapshot!(generated));
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(id)
-        .send()
-        .await
-        .expect("get");
+    let got = get(&client, id).await;
     assert_eq!(got.description(), Some("keep"));
 }
 
@@ -129,12 +114,7 @@ async fn update_of_another_path_is_a_bad_request() {
         .send()
         .await;
     service_error!(r, UpdateClientCertificateError::BadRequestException);
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(&id)
-        .send()
-        .await
-        .expect("get");
+    let got = get(&client, &id).await;
     assert_eq!(got.description(), None);
 }
 
@@ -166,12 +146,7 @@ async fn update_with_another_op_is_a_bad_request() {
             )
         );
     }
-    let got = client
-        .get_client_certificate()
-        .client_certificate_id(&id)
-        .send()
-        .await
-        .expect("get");
+    let got = get(&client, &id).await;
     assert_eq!(got.description(), None);
 }
 
