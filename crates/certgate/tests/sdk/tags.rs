@@ -12,7 +12,7 @@ async fn current_tags(client: &Client, id: &str) -> BTreeMap<String, String> {
             .expect("get tags")
             .tags(),
     );
-    let from_certificate = tags_of(get(&client, id).await.tags());
+    let from_certificate = tags_of(get(client, id).await.tags());
     assert_eq!(
         from_get_tags, from_certificate,
         "GetTags and GetClientCertificate agree"
