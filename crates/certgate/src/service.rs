@@ -82,10 +82,6 @@ impl Service {
         }
     }
 
-    pub fn store(&self) -> &DynStore {
-        &self.store
-    }
-
     /// Generates a key and issues its certificate on a blocking thread, at most
     /// `keygen_concurrency` at a time, so the async runtime's threads never wait on RSA.
     async fn mint(&self, profile: Profile) -> Result<(String, SecretBytes), Error> {

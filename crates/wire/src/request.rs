@@ -65,16 +65,6 @@ impl Operation {
             Operation::GetTags { .. } => "GetTags",
         }
     }
-
-    /// True for operations that change state; a read-only credential may not call them.
-    pub fn is_write(&self) -> bool {
-        !matches!(
-            self,
-            Operation::GetClientCertificate { .. }
-                | Operation::GetClientCertificates { .. }
-                | Operation::GetTags { .. }
-        )
-    }
 }
 
 #[derive(Deserialize)]
