@@ -142,29 +142,26 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        let permit = inner
+        // The permit is held until the connection is back in the pool.
+        let _permit = self
+            .inner
             .read_permits
             .acquire()
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let result = tokio::task::spawn_blocking({
-            let inner = inner.clone();
-            move || {
-                let pooled = lock(&inner.readers).pop();
-                let conn = match pooled {
-                    Some(c) => c,
-                    None => connect(&inner.path).map_err(backend)?,
-                };
-                let result = f(&conn);
-                lock(&inner.readers).push(conn);
-                result
-            }
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&inner.readers).pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => connect(&inner.path).map_err(backend)?,
+            };
+            let result = f(&conn);
+            lock(&inner.readers).push(conn);
+            result
         })
         .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-        drop(permit);
-        result
+        .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
     /// Reads a certificate's tags, lets `change` compute the new ones and writes them, in one
