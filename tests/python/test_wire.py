@@ -138,6 +138,25 @@ def test_body_over_one_mib_is_rejected_with_413(raw):
     assert _count(raw) == before
 
 
+def test_chunked_body_over_one_mib_is_rejected_with_413(raw):
+    """Without a Content-Length the limit is found while reading; the sender still gets the 413."""
+    raw.generate()
+    before = _count(raw)
+    chunk = b"x" * 65536
+    chunks = [b'{"description": "'] + [chunk] * 24 + [b'"}']  # about 1.5 MiB
+    resp = raw.http.post(
+        raw.url + "/clientcertificates",
+        data=iter(chunks),
+        headers={"Content-Type": "application/json"},
+        timeout=120,
+    )
+    assert "Content-Length" not in resp.request.headers
+    assert resp.status_code == 413, resp.status_code
+    assert resp.headers.get("x-amzn-ErrorType") == "RequestEntityTooLargeException"
+    assert isinstance(resp.json().get("message"), str)
+    assert _count(raw) == before
+
+
 # --- unknown routes ------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -15,7 +15,7 @@ use certgate_core::source::IdSource;
 use certgate_core::Error;
 use certgate_wire::{AwsError, Caller, Operation, Output, MAX_BODY_BYTES};
 use futures_util::FutureExt;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
 use crate::service::Service;
@@ -32,18 +32,45 @@ fn too_large() -> AwsError {
     ))
 }
 
-async fn read_body(body: Body, declared: Option<u64>) -> Result<bytes::Bytes, AwsError> {
-    // A declared length over the limit is refused before reading anything.
+/// How much of an oversized body is read and thrown away so that its sender sees the 413. Closing a
+/// connection with unread data in the socket makes the kernel reset it, and the client then gets a
+/// broken connection instead of the answer; past this bound the connection is closed all the same.
+const DRAIN_LIMIT_BYTES: usize = 16 * MAX_BODY_BYTES;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and discards what is left of a body, within `DRAIN_LIMIT_BYTES` and `DRAIN_TIME`.
+async fn drain(mut body: Body) {
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        let mut drained = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            drained += frame.data_ref().map_or(0, |d| d.len());
+            if drained > DRAIN_LIMIT_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+async fn read_body(mut body: Body, declared: Option<u64>) -> Result<bytes::Bytes, AwsError> {
+    // A declared length over the limit is refused without buffering anything.
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        drain(body).await;
         return Err(too_large());
     }
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(AwsError::bad_request(format!(
-            "Could not read the request body: {e}"
-        ))),
+    let mut buffer = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| AwsError::bad_request(format!("Could not read the request body: {e}")))?;
+        if let Some(data) = frame.data_ref() {
+            if buffer.len() + data.len() > MAX_BODY_BYTES {
+                drain(body).await;
+                return Err(too_large());
+            }
+            buffer.extend_from_slice(data);
+        }
     }
+    Ok(buffer.freeze())
 }
 
 /// Logs an internal cause with the request id, then lets the wire hide it from the client.
