@@ -43,6 +43,25 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// One certificate with everything kept for it, whatever its scope: what `certgate copy` moves
+/// between stores and what master-key rotation rewrites. `private_key` holds the bytes exactly as
+/// stored (the service decides what they are: since encryption at rest, a sealed envelope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCertificate {
+    pub scope: Scope,
+    pub certificate: Certificate,
+    pub private_key: SecretBytes,
+}
+
+/// Where a scan over every scope stands: the key of the last row returned. Scans are ordered by
+/// (account, region, id), so a scan resumed from a cursor never repeats or skips a row that was there
+/// the whole time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanCursor {
+    pub scope: Scope,
+    pub id: CertificateId,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// A short name of the engine, for logs and health reports.
@@ -91,6 +110,34 @@ pub trait Store: Send + Sync + 'static {
     /// Removes the given keys (absent keys are ignored). Returns the resulting tags.
     async fn remove_tags(&self, scope: &Scope, id: &CertificateId, keys: &[String])
         -> Result<Tags>;
+
+    /// Up to `limit` certificates of every scope with their stored keys, ordered by
+    /// (account, region, id), starting after `after`.
+    async fn scan(&self, after: Option<&ScanCursor>, limit: u32) -> Result<Vec<StoredCertificate>>;
+
+    /// Writes a certificate exactly as given, with no quota check (it was counted where it was
+    /// made). `IdTaken` if its scope already holds the id; nothing is overwritten.
+    async fn import(&self, record: &StoredCertificate) -> Result<()>;
+
+    /// Replaces a stored private key only if it still equals `expected`, in one atomic step.
+    /// Returns false, changing nothing, if the key differs or the certificate is gone.
+    async fn replace_private_key(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        expected: &SecretBytes,
+        new: &SecretBytes,
+    ) -> Result<bool>;
+
+    /// A store-wide setting shared by every node (such as a key check or a token key).
+    async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Sets a setting only if it is not set yet, and returns the value that is set afterwards: the
+    /// given one, or the one another node set first.
+    async fn init_setting(&self, name: &str, value: &[u8]) -> Result<Vec<u8>>;
+
+    /// Sets a setting, replacing any value.
+    async fn put_setting(&self, name: &str, value: &[u8]) -> Result<()>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes, Tags};
-use certgate_store::{DynStore, NewCertificate, StoreError};
+use certgate_store::{DynStore, NewCertificate, ScanCursor, StoreError, StoredCertificate};
 
 fn scope(account: &str, region: &str) -> Scope {
     Scope {
@@ -315,6 +315,148 @@ pub async fn concurrent_tag_writes_are_never_lost(store: DynStore) {
     assert_eq!(keys, (0..40).map(|n| format!("k{n}")).collect());
 }
 
+pub async fn scan_walks_every_scope_once_in_key_order(store: DynStore) {
+    let scopes = [
+        scope("222222222222", "us-east-1"),
+        scope("111111111111", "us-west-2"),
+        scope("111111111111", "eu-west-1"),
+    ];
+    let mut expected = Vec::new();
+    for (n, s) in scopes.iter().enumerate() {
+        for i in 0..7 {
+            let new = new_cert(id(n * 10 + i), None, tags(&[("n", "1")]));
+            store.insert(s, &new, 60).await.unwrap();
+            expected.push(StoredCertificate {
+                scope: s.clone(),
+                certificate: new.certificate,
+                private_key: new.private_key,
+            });
+        }
+    }
+    expected.sort_by(|a, b| {
+        (
+            a.scope.account.as_str(),
+            a.scope.region.as_str(),
+            a.certificate.id.as_str(),
+        )
+            .cmp(&(
+                b.scope.account.as_str(),
+                b.scope.region.as_str(),
+                b.certificate.id.as_str(),
+            ))
+    });
+    let mut seen = Vec::new();
+    let mut cursor: Option<ScanCursor> = None;
+    loop {
+        let page = store.scan(cursor.as_ref(), 4).await.unwrap();
+        assert!(page.len() <= 4);
+        let Some(last) = page.last() else { break };
+        cursor = Some(ScanCursor {
+            scope: last.scope.clone(),
+            id: last.certificate.id.clone(),
+        });
+        seen.extend(page);
+    }
+    assert_eq!(seen, expected);
+}
+
+pub async fn import_writes_as_given_and_never_overwrites(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    for i in 0..3 {
+        store
+            .insert(&s, &new_cert(id(i), None, Tags::new()), 3)
+            .await
+            .unwrap();
+    }
+    // An import is not counted against the quota: it was counted where the certificate was made.
+    let mut record = StoredCertificate {
+        scope: s.clone(),
+        certificate: new_cert(id(9), Some("moved"), tags(&[("a", "b")])).certificate,
+        private_key: SecretBytes::new(b"sealed key".to_vec()),
+    };
+    store.import(&record).await.unwrap();
+    assert_eq!(
+        store.get(&s, &id(9)).await.unwrap(),
+        Some(record.certificate.clone())
+    );
+    assert_eq!(
+        store.private_key(&s, &id(9)).await.unwrap(),
+        Some(record.private_key.clone())
+    );
+    record.certificate.description = Some("other".into());
+    assert!(matches!(
+        store.import(&record).await,
+        Err(StoreError::IdTaken)
+    ));
+    assert_eq!(
+        store
+            .get(&s, &id(9))
+            .await
+            .unwrap()
+            .unwrap()
+            .description
+            .as_deref(),
+        Some("moved")
+    );
+}
+
+pub async fn private_key_is_replaced_only_if_unchanged(store: DynStore) {
+    let s = scope("111111111111", "us-east-1");
+    let new = new_cert(id(1), None, Tags::new());
+    store.insert(&s, &new, 60).await.unwrap();
+    let next = SecretBytes::new(b"next".to_vec());
+    let wrong = SecretBytes::new(b"wrong".to_vec());
+    assert!(!store
+        .replace_private_key(&s, &id(1), &wrong, &next)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.private_key(&s, &id(1)).await.unwrap(),
+        Some(new.private_key.clone())
+    );
+    assert!(store
+        .replace_private_key(&s, &id(1), &new.private_key, &next)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.private_key(&s, &id(1)).await.unwrap(),
+        Some(next.clone())
+    );
+    assert!(!store
+        .replace_private_key(&s, &id(2), &next, &wrong)
+        .await
+        .unwrap());
+}
+
+pub async fn settings_are_set_once_or_replaced(store: DynStore) {
+    assert_eq!(store.setting("token-key").await.unwrap(), None);
+    let tasks: Vec<_> = (0..8u8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.init_setting("token-key", &[n; 4]).await })
+        })
+        .collect();
+    let mut winners = BTreeSet::new();
+    for t in tasks {
+        winners.insert(t.await.unwrap().unwrap());
+    }
+    assert_eq!(winners.len(), 1, "every node must see the same first value");
+    let first = winners.into_iter().next().unwrap();
+    assert_eq!(
+        store.setting("token-key").await.unwrap(),
+        Some(first.clone())
+    );
+    store.put_setting("token-key", b"new").await.unwrap();
+    assert_eq!(
+        store.setting("token-key").await.unwrap(),
+        Some(b"new".to_vec())
+    );
+    assert_eq!(
+        store.init_setting("token-key", b"ignored").await.unwrap(),
+        b"new".to_vec()
+    );
+}
+
 /// Instantiates every contract test for one engine. `$open` is an async expression giving a fresh,
 /// empty `DynStore` (and may capture a guard that keeps its resources alive, returned second).
 macro_rules! engines {
@@ -331,6 +473,10 @@ macro_rules! engines {
                 delete_removes_certificate_and_key,
                 tags_merge_remove_and_respect_the_limit,
                 concurrent_tag_writes_are_never_lost,
+                scan_walks_every_scope_once_in_key_order,
+                import_writes_as_given_and_never_overwrites,
+                private_key_is_replaced_only_if_unchanged,
+                settings_are_set_once_or_replaced,
             );
         }
     };
@@ -396,7 +542,7 @@ async fn sqlite_migrations_are_versioned() {
         let versions: i64 = conn
             .query_row("SELECT COUNT(*) FROM certgate_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(versions, 1);
+        assert_eq!(versions, 2);
         conn.execute(
             "INSERT INTO certgate_migrations (version, name) VALUES (999, 'future')",
             [],

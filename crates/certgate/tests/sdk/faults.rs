@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
-use certgate_store::{DynStore, NewCertificate, Store, StoreError};
+use certgate_store::{DynStore, NewCertificate, ScanCursor, Store, StoreError, StoredCertificate};
 
 use super::*;
 
@@ -74,6 +74,34 @@ impl Store for Faulty {
         k: &[String],
     ) -> certgate_store::Result<Tags> {
         self.0.remove_tags(s, id, k).await
+    }
+    async fn scan(
+        &self,
+        a: Option<&ScanCursor>,
+        l: u32,
+    ) -> certgate_store::Result<Vec<StoredCertificate>> {
+        self.0.scan(a, l).await
+    }
+    async fn import(&self, r: &StoredCertificate) -> certgate_store::Result<()> {
+        self.0.import(r).await
+    }
+    async fn replace_private_key(
+        &self,
+        s: &Scope,
+        id: &CertificateId,
+        e: &SecretBytes,
+        n: &SecretBytes,
+    ) -> certgate_store::Result<bool> {
+        self.0.replace_private_key(s, id, e, n).await
+    }
+    async fn setting(&self, n: &str) -> certgate_store::Result<Option<Vec<u8>>> {
+        self.0.setting(n).await
+    }
+    async fn init_setting(&self, n: &str, v: &[u8]) -> certgate_store::Result<Vec<u8>> {
+        self.0.init_setting(n, v).await
+    }
+    async fn put_setting(&self, n: &str, v: &[u8]) -> certgate_store::Result<()> {
+        self.0.put_setting(n, v).await
     }
 }
 

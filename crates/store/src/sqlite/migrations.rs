@@ -9,10 +9,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "client_certificates",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "client_certificates",
+        sql: "
         CREATE TABLE client_certificates (
             account      TEXT    NOT NULL,
             region       TEXT    NOT NULL,
@@ -26,7 +27,18 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             PRIMARY KEY (account, region, id)
         ) WITHOUT ROWID;
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "certgate_settings",
+        sql: "
+        CREATE TABLE certgate_settings (
+            name  TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+    ",
+    },
+];
 
 /// Brings the schema up to date in one immediate transaction, so that two processes starting on the
 /// same file cannot both apply a migration. A database written by a newer certgate is refused.

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
+use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes, Tags};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use crate::{NewCertificate, Result, Store, StoreError};
+use crate::{NewCertificate, Result, ScanCursor, Store, StoreError, StoredCertificate};
 
 /// How many reads run at once, each on its own connection. Reads beyond this wait for a connection
 /// instead of opening one: opening a connection costs far more than a keyed lookup, and a machine
@@ -76,6 +76,59 @@ fn row_to_certificate(row: &rusqlite::Row<'_>) -> rusqlite::Result<Certificate> 
         expires: row.get(4)?,
         tags: serde_json::from_str(&tags).map_err(|_| bad("tags"))?,
     })
+}
+
+fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCertificate> {
+    // The scan selects account, region and key after the usual columns.
+    let bad = |what: &str| {
+        rusqlite::Error::InvalidColumnType(6, what.to_string(), rusqlite::types::Type::Text)
+    };
+    let account: String = row.get(6)?;
+    let region: String = row.get(7)?;
+    Ok(StoredCertificate {
+        certificate: row_to_certificate(row)?,
+        scope: Scope {
+            account: AccountId::parse(&account).ok_or_else(|| bad("account"))?,
+            region: Region::parse(&region).ok_or_else(|| bad("region"))?,
+        },
+        private_key: SecretBytes::new(row.get::<_, Vec<u8>>(8)?),
+    })
+}
+
+/// Inserts one row; a taken (account, region, id) is `IdTaken`.
+fn insert_row(
+    conn: &Connection,
+    scope: &Scope,
+    c: &Certificate,
+    tags: &str,
+    private_key: &SecretBytes,
+) -> Result<()> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO client_certificates
+                (account, region, id, description, pem, created_at, expires_at, tags, private_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![
+                scope.account.as_str(),
+                scope.region.as_str(),
+                c.id.as_str(),
+                c.description,
+                c.pem,
+                c.created,
+                c.expires,
+                tags,
+                private_key.expose(),
+            ])
+        });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+            Err(StoreError::IdTaken)
+        }
+        Err(e) => Err(backend(e)),
+    }
 }
 
 fn tags_json(tags: &Tags) -> Result<String> {
@@ -210,39 +263,23 @@ impl Store for SqliteStore {
         let (scope, new) = (scope.clone(), new.clone());
         let tags = tags_json(&new.certificate.tags)?;
         self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
             let count: i64 = tx
-                .prepare_cached("SELECT COUNT(*) FROM client_certificates WHERE account = ?1 AND region = ?2")
-                .and_then(|mut s| s.query_row((scope.account.as_str(), scope.region.as_str()), |r| r.get(0)))
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM client_certificates WHERE account = ?1 AND region = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row((scope.account.as_str(), scope.region.as_str()), |r| {
+                        r.get(0)
+                    })
+                })
                 .map_err(backend)?;
             if count >= i64::from(quota) {
                 return Err(StoreError::QuotaExceeded { limit: quota });
             }
-            let c = &new.certificate;
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO client_certificates
-                        (account, region, id, description, pem, created_at, expires_at, tags, private_key)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .and_then(|mut s| {
-                    s.execute(rusqlite::params![
-                        scope.account.as_str(),
-                        scope.region.as_str(),
-                        c.id.as_str(),
-                        c.description,
-                        c.pem,
-                        c.created,
-                        c.expires,
-                        tags,
-                        new.private_key.expose(),
-                    ])
-                });
-            match inserted {
-                Ok(_) => {}
-                Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => return Err(StoreError::IdTaken),
-                Err(e) => return Err(backend(e)),
-            }
+            insert_row(&tx, &scope, &new.certificate, &tags, &new.private_key)?;
             tx.commit().map_err(backend)
         })
         .await
@@ -395,6 +432,114 @@ impl Store for SqliteStore {
                 current.remove(k);
             }
             Ok(current)
+        })
+        .await
+    }
+
+    async fn scan(&self, after: Option<&ScanCursor>, limit: u32) -> Result<Vec<StoredCertificate>> {
+        // Every valid key sorts after three empty strings, so the first page needs no other query.
+        let after = after.map_or((String::new(), String::new(), String::new()), |c| {
+            (
+                c.scope.account.as_str().to_string(),
+                c.scope.region.as_str().to_string(),
+                c.id.as_str().to_string(),
+            )
+        });
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS}, account, region, private_key FROM client_certificates
+                     WHERE (account, region, id) > (?1, ?2, ?3)
+                     ORDER BY account, region, id LIMIT ?4"
+                ))
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map((after.0, after.1, after.2, limit), row_to_stored)
+                .map_err(backend)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn import(&self, record: &StoredCertificate) -> Result<()> {
+        let record = record.clone();
+        let tags = tags_json(&record.certificate.tags)?;
+        self.write(move |conn| {
+            insert_row(
+                conn,
+                &record.scope,
+                &record.certificate,
+                &tags,
+                &record.private_key,
+            )
+        })
+        .await
+    }
+
+    async fn replace_private_key(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        expected: &SecretBytes,
+        new: &SecretBytes,
+    ) -> Result<bool> {
+        let (scope, id, expected, new) = (scope.clone(), id.clone(), expected.clone(), new.clone());
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE client_certificates SET private_key = ?5
+                 WHERE account = ?1 AND region = ?2 AND id = ?3 AND private_key = ?4",
+            )
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    id.as_str(),
+                    expected.expose(),
+                    new.expose(),
+                ])
+            })
+            .map(|n| n == 1)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let name = name.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT value FROM certgate_settings WHERE name = ?1")
+                .and_then(|mut s| s.query_row([name], |r| r.get(0)).optional())
+                .map_err(backend)
+        })
+        .await
+    }
+
+    async fn init_setting(&self, name: &str, value: &[u8]) -> Result<Vec<u8>> {
+        let (name, value) = (name.to_string(), value.to_vec());
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO certgate_settings (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute((&name, &value)))
+            .map_err(backend)?;
+            conn.prepare_cached("SELECT value FROM certgate_settings WHERE name = ?1")
+                .and_then(|mut s| s.query_row([&name], |r| r.get(0)))
+                .map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_setting(&self, name: &str, value: &[u8]) -> Result<()> {
+        let (name, value) = (name.to_string(), value.to_vec());
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO certgate_settings (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )
+            .and_then(|mut s| s.execute((&name, &value)))
+            .map(|_| ())
+            .map_err(backend)
         })
         .await
     }
