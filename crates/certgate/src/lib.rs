@@ -1,6 +1,9 @@
 //! certgate: the binary's library half. [`service`] runs the operations over a store and the PKI;
 //! [`server`] is the HTTP front that turns requests into operations through the wire crate.
 
+pub mod certs;
+pub mod console;
+pub mod inventory;
 pub mod server;
 pub mod service;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use certgate::{App, Service, ServiceConfig};
-use certgate_core::source::{RandomIds, SystemClock};
+use certgate_core::source::RandomIds;
 use certgate_store::StoreUrl;
 use clap::{Parser, Subcommand};
 
@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the API until SIGTERM or SIGINT.
     Serve(ServeArgs),
+    /// Inspect the certificates of a store, such as which expire soon.
+    Certs(certgate::certs::CertsArgs),
 }
 
 #[derive(clap::Args)]
@@ -48,6 +50,9 @@ struct ServeArgs {
     /// RSA keys generated at once; defaults to the number of CPU cores.
     #[arg(long, env = "CERTGATE_KEYGEN_THREADS")]
     keygen_threads: Option<usize>,
+
+    #[command(flatten)]
+    console: certgate::console::ConsoleArgs,
 }
 
 async fn shutdown_signal() {
@@ -87,9 +92,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         config.keygen_concurrency = n.max(1);
     }
     let ids = Arc::new(RandomIds);
+    let clock = args.console.clock();
     let app = Arc::new(App {
-        service: Service::new(store, Arc::new(SystemClock), ids.clone(), config),
+        service: Service::new(store.clone(), clock.clone(), ids.clone(), config),
         ids,
+        console: args.console.console(store, clock),
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -131,6 +138,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Certs(args) => return runtime.block_on(certgate::certs::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,6 +24,8 @@ use crate::service::Service;
 pub struct App {
     pub service: Service,
     pub ids: Arc<dyn IdSource>,
+    /// certgate's own page and admin clock under `/_certgate/`, when enabled.
+    pub console: Option<crate::console::Console>,
 }
 
 fn too_large() -> AwsError {
@@ -117,6 +119,13 @@ async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {
+    let request = match &app.console {
+        Some(console) => match console.dispatch(request).await {
+            Ok(response) => return response,
+            Err(request) => request,
+        },
+        None => request,
+    };
     let started = Instant::now();
     let request_id = app.ids.request_id();
     let (parts, body) = request.into_parts();

@@ -4,6 +4,7 @@
 
 pub mod arn;
 pub mod error;
+pub mod expiry;
 pub mod model;
 pub mod page;
 pub mod patch;

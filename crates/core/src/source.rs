@@ -8,6 +8,9 @@ use rand::Rng;
 
 use crate::model::CertificateId;
 
+mod offset;
+pub use offset::OffsetClock;
+
 pub trait Clock: Send + Sync + 'static {
     /// Now, in whole seconds since the Unix epoch.
     fn now(&self) -> i64;

@@ -90,6 +90,7 @@ impl Server {
                 },
             ),
             ids,
+            console: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

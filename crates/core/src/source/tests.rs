@@ -22,3 +22,15 @@ fn manual_clock_moves_only_when_told() {
     c.set(7);
     assert_eq!(c.now(), 7);
 }
+
+#[test]
+fn offset_clock_shifts_its_inner_clock_both_ways_and_can_be_moved() {
+    let inner = std::sync::Arc::new(ManualClock::new(1_000_000));
+    let c = OffsetClock::new(inner.clone(), 364 * 86_400);
+    assert_eq!(c.now(), 1_000_000 + 364 * 86_400);
+    inner.advance(10);
+    assert_eq!(c.now(), 1_000_010 + 364 * 86_400);
+    c.set_offset(-3600);
+    assert_eq!(c.offset(), -3600);
+    assert_eq!(c.now(), 1_000_010 - 3600);
+}
