@@ -31,12 +31,12 @@ pub struct ConsoleArgs {
 
     /// Serve POST /_certgate/clock, which moves the clock offset of the running server. For tests
     /// only: anyone who can reach the server can then change its time.
-    #[arg(long, env = "CERTGATE_ADMIN_CLOCK")]
+    #[arg(long, env = "CERTGATE_ADMIN_CLOCK", value_parser = clap::builder::BoolishValueParser::new())]
     pub admin_clock: bool,
 
     /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates,
     /// without authentication).
-    #[arg(long, env = "CERTGATE_NO_CONSOLE")]
+    #[arg(long, env = "CERTGATE_NO_CONSOLE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_console: bool,
 }
 
