@@ -233,7 +233,11 @@ pub fn table(entries: &[&Entry], now: i64, window: i64, expiring: usize) -> Stri
 
 /// A window as the user would have written it: `30d`, `12h`, `90m` or seconds.
 fn human_duration(seconds: i64) -> String {
-    for (unit, size) in [("d", expiry::DAY), ("h", expiry::HOUR), ("m", expiry::MINUTE)] {
+    for (unit, size) in [
+        ("d", expiry::DAY),
+        ("h", expiry::HOUR),
+        ("m", expiry::MINUTE),
+    ] {
         if seconds != 0 && seconds % size == 0 {
             return format!("{}{unit}", seconds / size);
         }

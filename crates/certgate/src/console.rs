@@ -20,7 +20,6 @@ use http::{header, Method};
 
 mod api;
 
-
 /// The flags of `serve` that belong to the console and the clock.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ConsoleArgs {
@@ -142,7 +141,6 @@ impl Console {
         self.clock.now()
     }
 }
-
 
 #[cfg(test)]
 mod tests;

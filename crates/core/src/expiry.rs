@@ -61,7 +61,9 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         Some((i, _)) => rest.split_at(i),
         None => (rest, "s"),
     };
-    let bad = || format!("'{text}' is not a duration: write a whole number and d, h, m or s, such as 30d, 12h, 90m or -350d");
+    let bad = || {
+        format!("'{text}' is not a duration: write a whole number and d, h, m or s, such as 30d, 12h, 90m or -350d")
+    };
     let multiplier = match unit {
         "d" => DAY,
         "h" => HOUR,

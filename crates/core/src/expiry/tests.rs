@@ -14,7 +14,18 @@ fn durations_take_days_hours_minutes_seconds_and_a_sign() {
 
 #[test]
 fn bad_durations_are_refused_with_a_message() {
-    for bad in ["", "d", "-", "30x", "3.5d", "30 d", "d30", "1d2h", "--3d", "99999999999999999999d"] {
+    for bad in [
+        "",
+        "d",
+        "-",
+        "30x",
+        "3.5d",
+        "30 d",
+        "d30",
+        "1d2h",
+        "--3d",
+        "99999999999999999999d",
+    ] {
         let err = parse_duration(bad).expect_err(bad);
         assert!(err.contains(bad), "{bad}: {err}");
     }
@@ -26,9 +37,18 @@ fn bad_durations_are_refused_with_a_message() {
 fn status_counts_expired_as_needing_rotation() {
     let now = 1_000 * DAY;
     let window = 30 * DAY;
-    assert_eq!(ExpiryStatus::at(now + 31 * DAY, now, window), ExpiryStatus::Valid);
-    assert_eq!(ExpiryStatus::at(now + 30 * DAY, now, window), ExpiryStatus::Expiring);
-    assert_eq!(ExpiryStatus::at(now + 1, now, window), ExpiryStatus::Expiring);
+    assert_eq!(
+        ExpiryStatus::at(now + 31 * DAY, now, window),
+        ExpiryStatus::Valid
+    );
+    assert_eq!(
+        ExpiryStatus::at(now + 30 * DAY, now, window),
+        ExpiryStatus::Expiring
+    );
+    assert_eq!(
+        ExpiryStatus::at(now + 1, now, window),
+        ExpiryStatus::Expiring
+    );
     assert_eq!(ExpiryStatus::at(now, now, window), ExpiryStatus::Expired);
     assert_eq!(ExpiryStatus::at(now - DAY, now, 0), ExpiryStatus::Expired);
     assert!(!ExpiryStatus::Valid.needs_rotation());
