@@ -61,7 +61,7 @@ pub struct ListArgs {
 
     /// List only certificates that expire within this time (30d, 12h, 90m) or have expired.
     /// Without it every certificate is listed and the exit code uses a 30-day window.
-    #[arg(long, value_parser = expiry::parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_window)]
     pub expiring_within: Option<i64>,
 
     /// Judge expiry this far from the machine's clock (364d, -12h), as `serve --clock-offset` does.
@@ -71,6 +71,14 @@ pub struct ListArgs {
     /// A table for people or JSON for scripts.
     #[arg(long, value_enum, default_value = "table")]
     pub output: Output,
+}
+
+/// A warning window: a duration that is not negative (a negative one would warn about nothing).
+fn parse_window(s: &str) -> Result<i64, String> {
+    match expiry::parse_duration(s)? {
+        w if w < 0 => Err(format!("'{s}' is negative: give a window such as 30d")),
+        w => Ok(w),
+    }
 }
 
 fn parse_account(s: &str) -> Result<AccountId, String> {

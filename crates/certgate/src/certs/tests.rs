@@ -40,6 +40,7 @@ fn flags_parse_durations_including_negative_ones() {
     assert_eq!(a.output, Output::Table);
     for bad in [
         &["list", "--expiring-within", "30x"][..],
+        &["list", "--expiring-within", "-1d"],
         &["list", "--account", "12"],
         &["list", "--region", "US"],
         &["list", "--output", "xml"],
