@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the API until SIGTERM or SIGINT.
     Serve(ServeArgs),
+    /// Re-encrypt every private key under a new master key (stop every server first).
+    RotateMasterKey(certgate::keys::rotate::RotateArgs),
 }
 
 #[derive(clap::Args)]
@@ -48,6 +50,12 @@ struct ServeArgs {
     /// RSA keys generated at once; defaults to the number of CPU cores.
     #[arg(long, env = "CERTGATE_KEYGEN_THREADS")]
     keygen_threads: Option<usize>,
+
+    #[command(flatten)]
+    access: certgate::access::AccessArgs,
+
+    #[command(flatten)]
+    master_key: certgate::keys::MasterKeyArgs,
 }
 
 async fn shutdown_signal() {
@@ -79,6 +87,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let store = certgate_store::open(&url)
         .await
         .map_err(|e| format!("cannot open store {}: {e}", args.store))?;
+    let master_key =
+        certgate::keys::load_for_serve(args.master_key.master_key_file.as_deref(), &url)?;
+    certgate::keys::check_store(&store, &master_key).await?;
+    let access = args.access.build()?;
+    if let certgate::access::Auth::SigV4(file) = &access.auth {
+        certgate::access::reload_on_sighup(file.clone());
+    }
     let mut config = ServiceConfig {
         max_certificates_per_region: args.max_certificates_per_region,
         ..Default::default()
@@ -88,8 +103,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let ids = Arc::new(RandomIds);
     let app = Arc::new(App {
-        service: Service::new(store, Arc::new(SystemClock), ids.clone(), config),
+        service: Service::new(store, Arc::new(SystemClock), ids.clone(), config)
+            .with_master_key(Arc::new(master_key)),
         ids,
+        access,
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -131,6 +148,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::RotateMasterKey(args) => runtime.block_on(certgate::keys::rotate::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

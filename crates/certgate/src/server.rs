@@ -24,6 +24,8 @@ use crate::service::Service;
 pub struct App {
     pub service: Service,
     pub ids: Arc<dyn IdSource>,
+    /// Authentication, read-only keys and throttling (`Access::default()` is open and unlimited).
+    pub access: crate::access::Access,
 }
 
 fn too_large() -> AwsError {
@@ -131,6 +133,12 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let body = read_body(body, declared).await?;
+        let principal = app.access.authenticate(&parts, &body, caller)?;
+        scope_text = format!(
+            "{}/{}",
+            principal.caller.scope.account, principal.caller.scope.region
+        );
+        app.access.admit(&principal)?;
         let op = certgate_wire::parse_operation(
             &parts.method,
             parts.uri.path(),
@@ -138,7 +146,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             &body,
         )?;
         op_name = op.name();
-        run(&app.service, &caller, op)
+        app.access.authorize(&principal, &op)?;
+        run(&app.service, &principal.caller, op)
             .await
             .map_err(|e| to_wire(e, &request_id))
     };
