@@ -46,6 +46,8 @@ pub fn key_path(explicit: Option<&Path>, store: &StoreUrl) -> (PathBuf, bool) {
     if let Some(path) = explicit {
         return (path.to_path_buf(), true);
     }
+    // SQLite is the only engine today, which makes this pattern irrefutable; other engines (not
+    // files) take the `else` branch once they exist.
     #[allow(irrefutable_let_patterns)]
     let dir = if let StoreUrl::Sqlite(db) = store {
         db.parent()

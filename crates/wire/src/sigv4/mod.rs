@@ -165,15 +165,28 @@ fn signed_time(
                 ))
             })?;
         Ok((date, Some(expires)))
+    } else if let Some(date) = req.headers.get("x-amz-date") {
+        let date = date.to_str().map_err(|_| {
+            incomplete("X-Amz-Date contains characters that are not visible ASCII.")
+        })?;
+        Ok((date.to_string(), None))
     } else {
+        // Without X-Amz-Date, AWS takes the time from the HTTP Date header (RFC 7231) and signs it
+        // in SigV4's basic ISO 8601 form.
         let date = req
             .headers
-            .get("x-amz-date")
+            .get(http::header::DATE)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
                 incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
             })?;
-        Ok((date.to_string(), None))
+        let when = httpdate::parse_http_date(date)
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .ok_or_else(|| {
+                incomplete(format!("Date header must be an HTTP date, not '{date}'."))
+            })?;
+        Ok((format_amz_date(when.as_secs() as i64), None))
     }
 }
 

@@ -555,3 +555,48 @@ fn presigned_urls_verify_until_they_expire() {
     };
     assert!(verify(&req, &cred, &secret(), now()).is_err());
 }
+
+#[test]
+fn the_http_date_header_stands_in_for_x_amz_date() {
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("h"));
+    headers.insert(
+        "date",
+        HeaderValue::from_static("Sun, 30 Aug 2015 12:36:00 GMT"),
+    );
+    let sig = sign(
+        "GET",
+        "/clientcertificates",
+        "",
+        &headers,
+        EMPTY,
+        "date;host",
+    );
+    let cred = parse_authorization(&format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/apigateway/aws4_request, SignedHeaders=date;host, Signature={sig}"
+    ))
+    .unwrap();
+    let req = RawRequest {
+        method: "GET",
+        path: "/clientcertificates",
+        query: None,
+        authority: None,
+        headers: &headers,
+        body: b"",
+    };
+    verify(&req, &cred, &secret(), now()).unwrap();
+    assert!(matches!(
+        verify(&req, &cred, &secret(), now() + 901),
+        Err(AwsError::InvalidSignature(m)) if m.starts_with("Signature expired: 20150830T123600Z")
+    ));
+    let mut bad = headers.clone();
+    bad.insert("date", HeaderValue::from_static("yesterday"));
+    let req = RawRequest {
+        headers: &bad,
+        ..req
+    };
+    assert!(matches!(
+        verify(&req, &cred, &secret(), now()),
+        Err(AwsError::IncompleteSignature(m)) if m.contains("HTTP date")
+    ));
+}
