@@ -1,11 +1,14 @@
 //! certgate: the binary's library half. [`service`] runs the operations over a store and the PKI;
 //! [`server`] is the HTTP front that turns requests into operations through the wire crate.
 
+pub mod access;
 pub mod certs;
 pub mod console;
 pub mod inventory;
+pub mod keys;
 pub mod server;
 pub mod service;
+pub mod throttle;
 
 pub use server::{serve, App};
 pub use service::{Service, ServiceConfig};

@@ -27,6 +27,8 @@ enum Command {
     Serve(ServeArgs),
     /// Inspect the certificates of a store, such as which expire soon.
     Certs(certgate::certs::CertsArgs),
+    /// Re-encrypt every private key under a new master key (stop every server first).
+    RotateMasterKey(certgate::keys::rotate::RotateArgs),
 }
 
 #[derive(clap::Args)]
@@ -53,6 +55,12 @@ struct ServeArgs {
 
     #[command(flatten)]
     console: certgate::console::ConsoleArgs,
+
+    #[command(flatten)]
+    access: certgate::access::AccessArgs,
+
+    #[command(flatten)]
+    master_key: certgate::keys::MasterKeyArgs,
 }
 
 async fn shutdown_signal() {
@@ -84,6 +92,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let store = certgate_store::open(&url)
         .await
         .map_err(|e| format!("cannot open store {}: {e}", args.store))?;
+    let master_key =
+        certgate::keys::load_for_serve(args.master_key.master_key_file.as_deref(), &url)?;
+    certgate::keys::check_store(&store, &master_key).await?;
+    let access = args.access.build()?;
+    if let certgate::access::Auth::SigV4(file) = &access.auth {
+        certgate::access::reload_on_sighup(file.clone());
+    }
     let mut config = ServiceConfig {
         max_certificates_per_region: args.max_certificates_per_region,
         ..Default::default()
@@ -94,9 +109,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let ids = Arc::new(RandomIds);
     let clock = args.console.clock();
     let app = Arc::new(App {
-        service: Service::new(store.clone(), clock.clone(), ids.clone(), config),
+        service: Service::new(store.clone(), clock.clone(), ids.clone(), config)
+            .with_master_key(Arc::new(master_key)),
         ids,
         console: args.console.console(store, clock),
+        access,
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -139,6 +156,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Certs(args) => return runtime.block_on(certgate::certs::run(args)),
+        Command::RotateMasterKey(args) => runtime.block_on(certgate::keys::rotate::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,8 @@ pub struct App {
     pub ids: Arc<dyn IdSource>,
     /// certgate's own page and admin clock under `/_certgate/`, when enabled.
     pub console: Option<crate::console::Console>,
+    /// Authentication, read-only keys and throttling (`Access::default()` is open and unlimited).
+    pub access: crate::access::Access,
 }
 
 fn too_large() -> AwsError {
@@ -140,6 +142,12 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let body = read_body(body, declared).await?;
+        let principal = app.access.authenticate(&parts, &body, caller)?;
+        scope_text = format!(
+            "{}/{}",
+            principal.caller.scope.account, principal.caller.scope.region
+        );
+        app.access.admit(&principal)?;
         let op = certgate_wire::parse_operation(
             &parts.method,
             parts.uri.path(),
@@ -147,7 +155,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             &body,
         )?;
         op_name = op.name();
-        run(&app.service, &caller, op)
+        app.access.authorize(&principal, &op)?;
+        run(&app.service, &principal.caller, op)
             .await
             .map_err(|e| to_wire(e, &request_id))
     };

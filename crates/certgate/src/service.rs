@@ -8,6 +8,7 @@ use certgate_core::source::{Clock, IdSource};
 use certgate_core::{
     page, patch, tags, Certificate, CertificateId, Error, Region, Scope, SecretBytes, Tags,
 };
+use certgate_pki::seal::MasterKey;
 use certgate_pki::{PrivateKey, Profile};
 use certgate_store::{DynStore, NewCertificate, StoreError};
 use tokio::sync::Semaphore;
@@ -39,6 +40,9 @@ pub struct Service {
     ids: Arc<dyn IdSource>,
     keygen: Semaphore,
     config: ServiceConfig,
+    /// Seals every private key before it reaches the store. `None` only if the system's random
+    /// generator failed to make the in-memory default; generation then refuses to run.
+    master_key: Option<Arc<MasterKey>>,
 }
 
 fn from_store(e: StoreError) -> Error {
@@ -79,7 +83,33 @@ impl Service {
             ids,
             keygen,
             config,
+            // A key that lives only in this process, so that even a service built without one
+            // (in-process tests) never stores a private key in the clear. `serve` replaces it
+            // with the master key from its file.
+            master_key: MasterKey::generate().ok().map(Arc::new),
         }
+    }
+
+    /// Seals private keys with `key` (the master key from its file) from now on.
+    pub fn with_master_key(mut self, key: Arc<MasterKey>) -> Self {
+        self.master_key = Some(key);
+        self
+    }
+
+    /// The private key as it is stored: sealed under the master key, bound to its row.
+    fn seal(
+        &self,
+        scope: &Scope,
+        id: &CertificateId,
+        key: &SecretBytes,
+    ) -> Result<SecretBytes, Error> {
+        let master = self
+            .master_key
+            .as_ref()
+            .ok_or_else(|| Error::internal("no master key to seal private keys with"))?;
+        master
+            .seal(key, &crate::keys::context(scope, id))
+            .map_err(Error::internal)
     }
 
     /// Generates a key and issues its certificate on a blocking thread, at most
@@ -118,21 +148,26 @@ impl Service {
                 not_after: expires,
             })
             .await?;
+        let id = self.ids.certificate_id();
         let mut new = NewCertificate {
+            private_key: self.seal(scope, &id, &private_key)?,
             certificate: Certificate {
-                id: self.ids.certificate_id(),
+                id,
                 description,
                 pem,
                 created,
                 expires,
                 tags,
             },
-            private_key,
         };
         for _ in 0..ID_ATTEMPTS {
             match self.store.insert(scope, &new, quota).await {
                 Ok(()) => return Ok(new.certificate),
-                Err(StoreError::IdTaken) => new.certificate.id = self.ids.certificate_id(),
+                Err(StoreError::IdTaken) => {
+                    // The sealed key is bound to its id, so a new id needs a new seal.
+                    new.certificate.id = self.ids.certificate_id();
+                    new.private_key = self.seal(scope, &new.certificate.id, &private_key)?;
+                }
                 Err(e) => return Err(from_store(e)),
             }
         }

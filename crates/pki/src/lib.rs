@@ -18,6 +18,8 @@ use rcgen::{
 };
 use time::OffsetDateTime;
 
+pub mod seal;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     #[error("RSA key generation failed")]

@@ -21,6 +21,12 @@ pub enum AwsError {
     /// The `Authorization` header or presigned query is malformed.
     IncompleteSignature(String),
     ServiceUnavailable(String),
+    /// A request without any signature where one is required.
+    MissingAuthenticationToken,
+    /// The access key is not one certgate knows.
+    UnrecognizedClient,
+    /// The signature does not verify, is scoped wrongly, or is outside its time window.
+    InvalidSignature(String),
     /// Something broke inside; the cause has been logged and is never sent.
     InternalFailure,
 }
@@ -38,6 +44,9 @@ impl AwsError {
             AwsError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
             AwsError::IncompleteSignature(_) => "IncompleteSignatureException",
             AwsError::ServiceUnavailable(_) => "ServiceUnavailableException",
+            AwsError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            AwsError::UnrecognizedClient => "UnrecognizedClientException",
+            AwsError::InvalidSignature(_) => "InvalidSignatureException",
             AwsError::InternalFailure => "InternalFailure",
         }
     }
@@ -46,7 +55,10 @@ impl AwsError {
         match self {
             AwsError::BadRequest(_) => 400,
             AwsError::Unauthorized(_) => 401,
-            AwsError::IncompleteSignature(_) => 403,
+            AwsError::IncompleteSignature(_)
+            | AwsError::MissingAuthenticationToken
+            | AwsError::UnrecognizedClient
+            | AwsError::InvalidSignature(_) => 403,
             AwsError::NotFound(_) | AwsError::UnknownOperation(_) => 404,
             AwsError::Conflict(_) => 409,
             AwsError::RequestEntityTooLarge(_) => 413,
@@ -67,7 +79,12 @@ impl AwsError {
             | AwsError::UnknownOperation(m)
             | AwsError::RequestEntityTooLarge(m)
             | AwsError::IncompleteSignature(m)
+            | AwsError::InvalidSignature(m)
             | AwsError::ServiceUnavailable(m) => m,
+            AwsError::MissingAuthenticationToken => "Missing Authentication Token",
+            AwsError::UnrecognizedClient => {
+                "The security token included in the request is invalid."
+            }
             AwsError::InternalFailure => "An internal error occurred. Please retry the request.",
         }
     }

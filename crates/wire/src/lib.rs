@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod request;
 pub mod response;
+pub mod sigv4;
 
 pub use auth::{caller, Caller, SigV4Credential};
 pub use error::AwsError;

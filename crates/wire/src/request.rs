@@ -65,6 +65,17 @@ impl Operation {
             Operation::GetTags { .. } => "GetTags",
         }
     }
+
+    /// True for operations that change state; a read-only credential may not call them. Only the
+    /// three Get operations read.
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Operation::GetClientCertificate { .. }
+                | Operation::GetClientCertificates { .. }
+                | Operation::GetTags { .. }
+        )
+    }
 }
 
 #[derive(Deserialize)]

@@ -27,6 +27,8 @@ pub const DEFAULT_KEY: &str = "AKIDCERTGATETEST";
 pub struct Server {
     pub addr: SocketAddr,
     pub clock: Arc<ManualClock>,
+    /// The credentials file of a server started with `credentials` (tests rewrite and reload it).
+    pub credentials: Option<Arc<certgate::access::CredentialsFile>>,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
 }
@@ -37,6 +39,11 @@ pub struct Options {
     pub manual_clock: bool,
     /// Wraps the fresh SQLite store, for tests that inject faults.
     pub wrap_store: Option<fn(certgate_store::DynStore) -> certgate_store::DynStore>,
+    /// The text of a credentials file: the server verifies SigV4 against it (`--auth sigv4`).
+    /// Signatures are checked against the server's clock, manual or not.
+    pub credentials: Option<&'static str>,
+    /// Per-account throttling (`--throttle`).
+    pub throttle: Option<certgate::throttle::Limit>,
 }
 
 impl Default for Options {
@@ -45,6 +52,8 @@ impl Default for Options {
             max_certificates_per_region: certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION,
             manual_clock: true,
             wrap_store: None,
+            credentials: None,
+            throttle: None,
         }
     }
 }
@@ -79,6 +88,19 @@ impl Server {
             Arc::new(SystemClock)
         };
         let ids = Arc::new(RandomIds);
+        let credentials = options.credentials.map(|text| {
+            let path = dir.path().join("credentials.toml");
+            std::fs::write(&path, text).expect("write credentials");
+            Arc::new(certgate::access::CredentialsFile::load(&path).expect("credentials"))
+        });
+        let access = certgate::access::Access {
+            auth: match &credentials {
+                Some(file) => certgate::access::Auth::SigV4(file.clone()),
+                None => certgate::access::Auth::Open,
+            },
+            throttle: options.throttle.map(certgate::throttle::Throttle::new),
+            clock: clock.clone(),
+        };
         let app = certgate::App {
             service: certgate::Service::new(
                 store,
@@ -91,6 +113,7 @@ impl Server {
             ),
             ids,
             console: None,
+            access,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -103,6 +126,7 @@ impl Server {
         Server {
             addr,
             clock: manual,
+            credentials,
             _dir: dir,
             _shutdown: tx,
         }
@@ -121,14 +145,35 @@ impl Server {
 /// An SDK client for `addr` signing with `access_key` in `region`. Retries are off so that every
 /// error the server answers reaches the test as it was sent.
 pub fn client(addr: SocketAddr, access_key: &str, region: &str) -> Client {
+    client_with_secret(addr, access_key, "secret", region)
+}
+
+/// [`client`] with a chosen secret, for servers that verify signatures.
+pub fn client_with_secret(
+    addr: SocketAddr,
+    access_key: &str,
+    secret: &str,
+    region: &str,
+) -> Client {
     let config = aws_sdk_apigateway::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(format!("http://{addr}"))
         .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(access_key, "secret", None, None, "test"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret.to_string(),
+            None,
+            None,
+            "test",
+        ))
         .retry_config(RetryConfig::disabled())
         .build();
     Client::from_conf(config)
+}
+
+/// Now on the machine's clock, in epoch seconds.
+pub fn system_now() -> i64 {
+    SystemClock.now()
 }
 
 /// The ARN of a client certificate, as API Gateway writes it.

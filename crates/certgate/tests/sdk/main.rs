@@ -66,6 +66,7 @@ fn replace_description(value: &str) -> PatchOperation {
         .build()
 }
 
+mod auth;
 mod binary;
 mod delete;
 mod faults;
@@ -74,4 +75,5 @@ mod isolation;
 mod list;
 mod quota;
 mod tags;
+mod throttle;
 mod update;
