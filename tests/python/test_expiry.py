@@ -104,7 +104,9 @@ def test_rotation_job_meets_an_expiring_then_an_expired_certificate(server_facto
     today.terminate()
 
     # Someone's job was down for a while: a certificate issued 400 days ago has expired 35 days ago.
-    older = start_with_offset(server_factory, monkeypatch, "-400d", store=past.store)
+    # (A minute more than 400 days, so that its whole days left are -36 even when the listing below
+    # runs within the same second as the generate.)
+    older = start_with_offset(server_factory, monkeypatch, f"-{400 * 24 * 60 + 1}m", store=past.store)
     c = make_boto_client(older.url, REGION, account)
     reports = c.generate_client_certificate(description="reports mTLS", tags={"team": "data"})
     older.terminate()
@@ -174,8 +176,10 @@ def test_certs_list_exit_codes_follow_the_window_and_the_clock_offset(server_fac
     assert listing(url)[0] == 0
     assert listing(url, "--expiring-within", "365d")[0] == 1
     assert listing(url, "--expiring-within", "364d")[0] == 0
-    # Judged 364 days from now the certificate has its last day; 366 days from now it has expired.
-    code, doc = listing(url, "--clock-offset", "364d", "--expiring-within", "30d")
+    # Judged 364 days and a minute from now the certificate is in its last day (a minute past 364
+    # days, so that a listing in the same second as the generate still counts less than a whole day
+    # left); 366 days from now it has expired.
+    code, doc = listing(url, "--clock-offset", f"{364 * 24 * 60 + 1}m", "--expiring-within", "30d")
     assert code == 1 and [(x["id"], x["status"], x["daysLeft"]) for x in doc["certificates"]] == [(cid, "expiring", 0)]
     code, doc = listing(url, "--clock-offset", "366d")
     assert code == 1 and doc["certificates"][0]["status"] == "expired"
@@ -204,6 +208,11 @@ def test_certs_list_json_and_table_show_every_field_and_no_key(server_factory, c
     assert set(doc) == {"now", "windowSeconds", "expiring", "certificates"}
     assert doc["windowSeconds"] == 30 * DAY and doc["expiring"] == 0
     [row] = doc["certificates"]
+    # Days left are whole days, rounded down: 364 once a second has passed since the generate, 365
+    # if the listing ran within the same second.
+    now = int(datetime.strptime(doc["now"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    days_left = (int(cert["expirationDate"].timestamp()) - now) // DAY
+    assert days_left in (364, 365)
     assert row == {
         "account": account,
         "region": REGION,
@@ -213,7 +222,7 @@ def test_certs_list_json_and_table_show_every_field_and_no_key(server_factory, c
         "expires": cert["expirationDate"].strftime("%Y-%m-%dT%H:%M:%SZ"),
         "createdEpoch": int(cert["createdDate"].timestamp()),
         "expiresEpoch": int(cert["expirationDate"].timestamp()),
-        "daysLeft": 364,
+        "daysLeft": days_left,
         "status": "valid",
         "tags": {"env": "prod", "team": "payments"},
     }
@@ -223,7 +232,9 @@ def test_certs_list_json_and_table_show_every_field_and_no_key(server_factory, c
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["ACCOUNT", "REGION", "ID", "DESCRIPTION", "CREATED", "EXPIRES", "DAYS", "LEFT", "STATUS"]
     # The newline inside the description is a space in the table: one certificate, one line.
-    assert lines[1].split() == [account, REGION, cid, "backend", "mTLS", row["created"], row["expires"], "364", "valid"]
+    fields = lines[1].split()
+    assert fields[7] in ("364", "365")
+    assert fields == [account, REGION, cid, "backend", "mTLS", row["created"], row["expires"], fields[7], "valid"]
     assert lines[2].startswith("1 certificate(s) listed at ") and "0 expire within 30d" in lines[2]
     assert len(lines) == 3
     for out in (table.stdout, json.dumps(doc)):
