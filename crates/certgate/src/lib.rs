@@ -3,6 +3,7 @@
 
 pub mod server;
 pub mod service;
+pub mod store_admin;
 
 pub use server::{serve, App};
 pub use service::{Service, ServiceConfig};

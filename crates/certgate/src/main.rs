@@ -25,6 +25,10 @@ struct Cli {
 enum Command {
     /// Serve the API until SIGTERM or SIGINT.
     Serve(ServeArgs),
+    /// Apply pending schema migrations to a store, then exit.
+    Migrate(certgate::store_admin::MigrateArgs),
+    /// Copy every certificate (keys included) from one store to another; safe to re-run.
+    Copy(certgate::store_admin::CopyArgs),
 }
 
 #[derive(clap::Args)]
@@ -33,7 +37,8 @@ struct ServeArgs {
     #[arg(long, env = "CERTGATE_LISTEN", default_value = "127.0.0.1:4566")]
     listen: SocketAddr,
 
-    /// Where certificates are kept: sqlite:///absolute/path.db or sqlite://relative/path.db.
+    /// Where certificates are kept: sqlite:///absolute/path.db, sqlite://relative/path.db or
+    /// postgres://user@host:port/dbname[?schema=NAME].
     #[arg(
         long,
         env = "CERTGATE_STORE",
@@ -78,7 +83,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let url = StoreUrl::parse(&args.store)?;
     let store = certgate_store::open(&url)
         .await
-        .map_err(|e| format!("cannot open store {}: {e}", args.store))?;
+        .map_err(|e| format!("cannot open store {url}: {e}"))?;
     let mut config = ServiceConfig {
         max_certificates_per_region: args.max_certificates_per_region,
         ..Default::default()
@@ -103,7 +108,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "certgate listening on http://{addr}");
     let _ = out.flush();
-    tracing::info!(%addr, store = %args.store, "ready");
+    tracing::info!(%addr, store = %url, "ready");
     certgate::serve(listener, app, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
@@ -131,6 +136,12 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Migrate(args) => runtime
+            .block_on(certgate::store_admin::migrate(args))
+            .map(|m| println!("{m}")),
+        Command::Copy(args) => runtime
+            .block_on(certgate::store_admin::copy(args))
+            .map(|m| println!("{m}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
