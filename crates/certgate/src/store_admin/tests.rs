@@ -14,7 +14,7 @@ fn record(account: &str, region: &str, n: usize) -> StoredCertificate {
         },
         certificate: Certificate {
             pem: format!("pem of {id}"),
-            description: (n % 2 == 0).then(|| format!("cert {n}")),
+            description: matches!(n % 2, 0).then(|| format!("cert {n}")),
             id,
             created: 1_700_000_000 + n as i64,
             expires: 1_700_000_000 + n as i64 + certgate_core::VALIDITY_SECONDS,
