@@ -145,11 +145,17 @@ async fn insert_row(
     private_key: &SecretBytes,
 ) -> Result<()> {
     let tags = tags_json(&c.tags)?;
-    let inserted = client
-        .execute(
+    let stmt = client
+        .prepare_cached(
             "INSERT INTO client_certificates
                 (account, region, id, description, pem, created_at, expires_at, tags, private_key)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .await
+        .map_err(pg_error)?;
+    let inserted = client
+        .execute(
+            &stmt,
             &[
                 &scope.account.as_str(),
                 &scope.region.as_str(),
@@ -253,12 +259,15 @@ impl PostgresStore {
                 let tx = c.transaction().await.map_err(pg_error)?;
                 let result = async {
                     let key = (scope.account.as_str(), scope.region.as_str(), id.as_str());
-                    let row = tx
-                        .query_opt(
+                    let stmt = tx
+                        .prepare_cached(
                             "SELECT tags FROM client_certificates
                          WHERE account = $1 AND region = $2 AND id = $3 FOR UPDATE",
-                            &[&key.0, &key.1, &key.2],
                         )
+                        .await
+                        .map_err(pg_error)?;
+                    let row = tx
+                        .query_opt(&stmt, &[&key.0, &key.1, &key.2])
                         .await
                         .map_err(pg_error)?
                         .ok_or(StoreError::NotFound)?;
@@ -267,13 +276,16 @@ impl PostgresStore {
                         serde_json::from_str(&current).map_err(|_| decode("tag set"))?;
                     let next = change(current)?;
                     let json = tags_json(&next)?;
-                    tx.execute(
-                        "UPDATE client_certificates SET tags = $4
+                    let stmt = tx
+                        .prepare_cached(
+                            "UPDATE client_certificates SET tags = $4
                      WHERE account = $1 AND region = $2 AND id = $3",
-                        &[&key.0, &key.1, &key.2, &json],
-                    )
-                    .await
-                    .map_err(pg_error)?;
+                        )
+                        .await
+                        .map_err(pg_error)?;
+                    tx.execute(&stmt, &[&key.0, &key.1, &key.2, &json])
+                        .await
+                        .map_err(pg_error)?;
                     Ok(next)
                 }
                 .await;
@@ -297,24 +309,30 @@ impl Store for PostgresStore {
             Box::pin(async move {
                 let tx = c.transaction().await.map_err(pg_error)?;
                 let result = async {
-                // Held until commit or rollback: every node inserting into this scope queues here,
-                // so the count below cannot go stale before the insert.
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
-                    .await
-                    .map_err(pg_error)?;
-                let count: i64 = tx
-                    .query_one(
-                        "SELECT COUNT(*) FROM client_certificates WHERE account = $1 AND region = $2",
-                        &[&scope.account.as_str(), &scope.region.as_str()],
-                    )
-                    .await
-                    .map_err(pg_error)?
-                    .try_get(0)
-                    .map_err(pg_error)?;
-                if count >= i64::from(quota) {
-                    return Err(StoreError::QuotaExceeded { limit: quota });
-                }
-                insert_row(&tx, &scope, &new.certificate, &new.private_key).await
+                    // Held until commit or rollback: every node inserting into this scope queues here,
+                    // so the count below cannot go stale before the insert.
+                    let stmt = tx
+                        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+                        .await
+                        .map_err(pg_error)?;
+                    tx.execute(&stmt, &[&lock]).await.map_err(pg_error)?;
+                    let stmt = tx
+                        .prepare_cached(
+                            "SELECT COUNT(*) FROM client_certificates
+                             WHERE account = $1 AND region = $2",
+                        )
+                        .await
+                        .map_err(pg_error)?;
+                    let count: i64 = tx
+                        .query_one(&stmt, &[&scope.account.as_str(), &scope.region.as_str()])
+                        .await
+                        .map_err(pg_error)?
+                        .try_get(0)
+                        .map_err(pg_error)?;
+                    if count >= i64::from(quota) {
+                        return Err(StoreError::QuotaExceeded { limit: quota });
+                    }
+                    insert_row(&tx, &scope, &new.certificate, &new.private_key).await
                 }
                 .await;
                 finish(tx, result).await
@@ -327,12 +345,16 @@ impl Store for PostgresStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.run(move |c| {
             Box::pin(async move {
+                let stmt = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM client_certificates
+                             WHERE account = $1 AND region = $2 AND id = $3"
+                    ))
+                    .await
+                    .map_err(pg_error)?;
                 let row = c
                     .query_opt(
-                        &format!(
-                            "SELECT {COLUMNS} FROM client_certificates
-                             WHERE account = $1 AND region = $2 AND id = $3"
-                        ),
+                        &stmt,
                         &[
                             &scope.account.as_str(),
                             &scope.region.as_str(),
@@ -351,10 +373,16 @@ impl Store for PostgresStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.run(move |c| {
             Box::pin(async move {
-                let row = c
-                    .query_opt(
+                let stmt = c
+                    .prepare_cached(
                         "SELECT private_key FROM client_certificates
                          WHERE account = $1 AND region = $2 AND id = $3",
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                let row = c
+                    .query_opt(
+                        &stmt,
                         &[
                             &scope.account.as_str(),
                             &scope.region.as_str(),
@@ -385,12 +413,16 @@ impl Store for PostgresStore {
             Box::pin(async move {
                 // Every valid id sorts after the empty string, so the first page needs no second
                 // query.
+                let stmt = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM client_certificates
+                             WHERE account = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4"
+                    ))
+                    .await
+                    .map_err(pg_error)?;
                 let rows = c
                     .query(
-                        &format!(
-                            "SELECT {COLUMNS} FROM client_certificates
-                             WHERE account = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4"
-                        ),
+                        &stmt,
                         &[
                             &scope.account.as_str(),
                             &scope.region.as_str(),
@@ -410,11 +442,15 @@ impl Store for PostgresStore {
         let scope = scope.clone();
         self.run(move |c| {
             Box::pin(async move {
-                let n: i64 = c
-                    .query_one(
-                        "SELECT COUNT(*) FROM client_certificates WHERE account = $1 AND region = $2",
-                        &[&scope.account.as_str(), &scope.region.as_str()],
+                let stmt = c
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM client_certificates
+                         WHERE account = $1 AND region = $2",
                     )
+                    .await
+                    .map_err(pg_error)?;
+                let n: i64 = c
+                    .query_one(&stmt, &[&scope.account.as_str(), &scope.region.as_str()])
                     .await
                     .map_err(pg_error)?
                     .try_get(0)
@@ -434,12 +470,16 @@ impl Store for PostgresStore {
         let (scope, id, description) = (scope.clone(), id.clone(), description.map(str::to_string));
         self.run(move |c| {
             Box::pin(async move {
+                let stmt = c
+                    .prepare_cached(&format!(
+                        "UPDATE client_certificates SET description = $4
+                             WHERE account = $1 AND region = $2 AND id = $3 RETURNING {COLUMNS}"
+                    ))
+                    .await
+                    .map_err(pg_error)?;
                 let row = c
                     .query_opt(
-                        &format!(
-                            "UPDATE client_certificates SET description = $4
-                             WHERE account = $1 AND region = $2 AND id = $3 RETURNING {COLUMNS}"
-                        ),
+                        &stmt,
                         &[
                             &scope.account.as_str(),
                             &scope.region.as_str(),
@@ -460,10 +500,21 @@ impl Store for PostgresStore {
         let (scope, id) = (scope.clone(), id.clone());
         self.run(move |c| {
             Box::pin(async move {
+                let stmt = c
+                    .prepare_cached(
+                        "DELETE FROM client_certificates
+                         WHERE account = $1 AND region = $2 AND id = $3",
+                    )
+                    .await
+                    .map_err(pg_error)?;
                 let n = c
                     .execute(
-                        "DELETE FROM client_certificates WHERE account = $1 AND region = $2 AND id = $3",
-                        &[&scope.account.as_str(), &scope.region.as_str(), &id.as_str()],
+                        &stmt,
+                        &[
+                            &scope.account.as_str(),
+                            &scope.region.as_str(),
+                            &id.as_str(),
+                        ],
                     )
                     .await
                     .map_err(pg_error)?;
@@ -525,15 +576,16 @@ impl Store for PostgresStore {
         });
         self.run(move |c| {
             Box::pin(async move {
-                let rows = c
-                    .query(
-                        &format!(
-                            "SELECT {COLUMNS}, account, region, private_key FROM client_certificates
+                let stmt = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS}, account, region, private_key FROM client_certificates
                              WHERE (account, region, id) > ($1, $2, $3)
                              ORDER BY account, region, id LIMIT $4"
-                        ),
-                        &[&after.0, &after.1, &after.2, &i64::from(limit)],
-                    )
+                    ))
+                    .await
+                    .map_err(pg_error)?;
+                let rows = c
+                    .query(&stmt, &[&after.0, &after.1, &after.2, &i64::from(limit)])
                     .await
                     .map_err(pg_error)?;
                 rows.iter().map(row_to_stored).collect()
@@ -566,10 +618,16 @@ impl Store for PostgresStore {
         let (scope, id, expected, new) = (scope.clone(), id.clone(), expected.clone(), new.clone());
         self.run(move |c| {
             Box::pin(async move {
-                let n = c
-                    .execute(
+                let stmt = c
+                    .prepare_cached(
                         "UPDATE client_certificates SET private_key = $5
                          WHERE account = $1 AND region = $2 AND id = $3 AND private_key = $4",
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                let n = c
+                    .execute(
+                        &stmt,
                         &[
                             &scope.account.as_str(),
                             &scope.region.as_str(),
@@ -590,13 +648,11 @@ impl Store for PostgresStore {
         let name = name.to_string();
         self.run(move |c| {
             Box::pin(async move {
-                let row = c
-                    .query_opt(
-                        "SELECT value FROM certgate_settings WHERE name = $1",
-                        &[&name],
-                    )
+                let stmt = c
+                    .prepare_cached("SELECT value FROM certgate_settings WHERE name = $1")
                     .await
                     .map_err(pg_error)?;
+                let row = c.query_opt(&stmt, &[&name]).await.map_err(pg_error)?;
                 row.map(|r| r.try_get(0)).transpose().map_err(pg_error)
             })
         })
@@ -609,21 +665,23 @@ impl Store for PostgresStore {
             Box::pin(async move {
                 // The second statement runs after the first committed (autocommit), so it sees
                 // either our row or the one another node inserted first.
-                c.execute(
-                    "INSERT INTO certgate_settings (name, value) VALUES ($1, $2)
+                let stmt = c
+                    .prepare_cached(
+                        "INSERT INTO certgate_settings (name, value) VALUES ($1, $2)
                      ON CONFLICT (name) DO NOTHING",
-                    &[&name, &value],
-                )
-                .await
-                .map_err(pg_error)?;
-                c.query_one(
-                    "SELECT value FROM certgate_settings WHERE name = $1",
-                    &[&name],
-                )
-                .await
-                .map_err(pg_error)?
-                .try_get(0)
-                .map_err(pg_error)
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                c.execute(&stmt, &[&name, &value]).await.map_err(pg_error)?;
+                let stmt = c
+                    .prepare_cached("SELECT value FROM certgate_settings WHERE name = $1")
+                    .await
+                    .map_err(pg_error)?;
+                c.query_one(&stmt, &[&name])
+                    .await
+                    .map_err(pg_error)?
+                    .try_get(0)
+                    .map_err(pg_error)
             })
         })
         .await
@@ -633,13 +691,14 @@ impl Store for PostgresStore {
         let (name, value) = (name.to_string(), value.to_vec());
         self.run(move |c| {
             Box::pin(async move {
-                c.execute(
-                    "INSERT INTO certgate_settings (name, value) VALUES ($1, $2)
+                let stmt = c
+                    .prepare_cached(
+                        "INSERT INTO certgate_settings (name, value) VALUES ($1, $2)
                      ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    &[&name, &value],
-                )
-                .await
-                .map_err(pg_error)?;
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                c.execute(&stmt, &[&name, &value]).await.map_err(pg_error)?;
                 Ok(())
             })
         })
