@@ -48,12 +48,15 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
             db.code(),
             format!("{} ({})", db.message(), db.code().code()),
         ),
-        // No SQLSTATE: the connection broke or could not be made. The request may be retried.
-        None if e.is_closed() || std::error::Error::source(&e).is_some() => {
-            StoreError::Unavailable(e.to_string())
-        }
+        // No SQLSTATE, and the connection is closed or its socket failed: the request may be
+        // retried. Other errors without one (a column that does not decode) are bugs.
+        None if e.is_closed() || io_failure(&e) => StoreError::Unavailable(e.to_string()),
         None => StoreError::Backend(e.to_string()),
     }
+}
+
+fn io_failure(e: &tokio_postgres::Error) -> bool {
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 fn classify(code: &SqlState, message: String) -> StoreError {
