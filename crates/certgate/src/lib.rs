@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod keys;
 pub mod server;
 pub mod service;
+pub mod store_admin;
 pub mod throttle;
 
 pub use server::{serve, App};

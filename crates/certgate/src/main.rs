@@ -29,6 +29,10 @@ enum Command {
     Certs(certgate::certs::CertsArgs),
     /// Re-encrypt every private key under a new master key (stop every server first).
     RotateMasterKey(certgate::keys::rotate::RotateArgs),
+    /// Apply pending schema migrations to a store, then exit.
+    Migrate(certgate::store_admin::MigrateArgs),
+    /// Copy every certificate (keys included) from one store to another; safe to re-run.
+    Copy(certgate::store_admin::CopyArgs),
 }
 
 #[derive(clap::Args)]
@@ -37,7 +41,8 @@ struct ServeArgs {
     #[arg(long, env = "CERTGATE_LISTEN", default_value = "127.0.0.1:4566")]
     listen: SocketAddr,
 
-    /// Where certificates are kept: sqlite:///absolute/path.db or sqlite://relative/path.db.
+    /// Where certificates are kept: sqlite:///absolute/path.db, sqlite://relative/path.db or
+    /// postgres://user@host:port/dbname[?schema=NAME].
     #[arg(
         long,
         env = "CERTGATE_STORE",
@@ -91,7 +96,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let url = StoreUrl::parse(&args.store)?;
     let store = certgate_store::open(&url)
         .await
-        .map_err(|e| format!("cannot open store {}: {e}", args.store))?;
+        .map_err(|e| format!("cannot open store {url}: {e}"))?;
     let master_key =
         certgate::keys::load_for_serve(args.master_key.master_key_file.as_deref(), &url)?;
     certgate::keys::check_store(&store, &master_key).await?;
@@ -127,7 +132,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "certgate listening on http://{addr}");
     let _ = out.flush();
-    tracing::info!(%addr, store = %args.store, "ready");
+    tracing::info!(%addr, store = %url, "ready");
     certgate::serve(listener, app, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
@@ -157,6 +162,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Certs(args) => return runtime.block_on(certgate::certs::run(args)),
         Command::RotateMasterKey(args) => runtime.block_on(certgate::keys::rotate::run(args)),
+        Command::Migrate(args) => runtime
+            .block_on(certgate::store_admin::migrate(args))
+            .map(|m| println!("{m}")),
+        Command::Copy(args) => runtime
+            .block_on(certgate::store_admin::copy(args))
+            .map(|m| println!("{m}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

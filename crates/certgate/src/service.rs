@@ -59,6 +59,13 @@ fn from_store(e: StoreError) -> Error {
                 "The certificate store is unavailable. Please retry the request.".into(),
             )
         }
+        StoreError::Conflict(cause) => {
+            tracing::info!(%cause, "concurrent update conflict");
+            Error::Conflict(
+                "Another request changed this certificate at the same time. Please retry the request."
+                    .into(),
+            )
+        }
         e @ (StoreError::IdTaken | StoreError::Backend(_)) => Error::internal(e.to_string()),
     }
 }

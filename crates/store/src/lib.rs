@@ -10,9 +10,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
 
+mod postgres;
 mod sqlite;
 mod url;
 
+pub use postgres::{PostgresStore, PostgresUrl};
 pub use sqlite::SqliteStore;
 pub use url::{open, StoreUrl};
 
@@ -36,6 +38,10 @@ pub enum StoreError {
     /// The database could not be reached or did not answer in time; the request may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A concurrent transaction changed the same data and the engine refused to serialise this one
+    /// after it (a serialization failure or deadlock); nothing was written, and a retry may succeed.
+    #[error("conflicting concurrent update: {0}")]
+    Conflict(String),
     /// Anything else the engine reports: a bug or corruption, logged and answered with a 500.
     #[error("store failure: {0}")]
     Backend(String),

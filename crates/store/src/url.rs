@@ -1,13 +1,16 @@
-//! Store URLs: `sqlite:///absolute/path.db` or `sqlite://relative/path.db`.
+//! Store URLs: `sqlite:///absolute/path.db`, `sqlite://relative/path.db`, or
+//! `postgres://user:password@host:port/dbname[?schema=NAME]` (`postgresql://` too).
 
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::{DynStore, SqliteStore, StoreError};
+use crate::{DynStore, PostgresStore, PostgresUrl, SqliteStore, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     Sqlite(PathBuf),
+    Postgres(PostgresUrl),
 }
 
 impl StoreUrl {
@@ -20,10 +23,23 @@ impl StoreUrl {
             }
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return PostgresUrl::parse(url).map(StoreUrl::Postgres);
+        }
         let scheme = url.split_once("://").map_or(url, |(s, _)| s);
         Err(format!(
-            "unsupported store URL '{url}': scheme '{scheme}' is not known; use sqlite:///path/to/file.db"
+            "unsupported store URL '{url}': scheme '{scheme}' is not known; use sqlite:///path/to/file.db or postgres://user@host:port/dbname"
         ))
+    }
+}
+
+/// Shows the URL without any password, for logs and messages.
+impl fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            StoreUrl::Postgres(url) => write!(f, "{url}"),
+        }
     }
 }
 
@@ -31,6 +47,7 @@ impl StoreUrl {
 pub async fn open(url: &StoreUrl) -> Result<DynStore, StoreError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path.clone()).await?)),
+        StoreUrl::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }
 

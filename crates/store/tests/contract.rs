@@ -501,6 +501,10 @@ async fn fresh_sqlite() -> (DynStore, tempfile::TempDir) {
 
 engines!(sqlite, fresh_sqlite());
 
+#[path = "support/postgres.rs"]
+mod pg;
+engines!(postgres, pg::fresh_postgres());
+
 /// Engine-specific: an acknowledged write is on disk, and a reopened file has everything.
 #[tokio::test]
 async fn sqlite_reopen_keeps_everything() {

@@ -31,6 +31,7 @@ pub struct Server {
     pub credentials: Option<Arc<certgate::access::CredentialsFile>>,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
+    _store: super::test_store::Cleanup,
 }
 
 pub struct Options {
@@ -73,10 +74,7 @@ impl Server {
 
     pub async fn start_with(options: Options) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = certgate_store::SqliteStore::open(dir.path().join("c.db"))
-            .await
-            .expect("open sqlite store");
-        let store: certgate_store::DynStore = Arc::new(store);
+        let (store, cleanup) = super::test_store::open(dir.path()).await;
         let store = match options.wrap_store {
             Some(wrap) => wrap(store),
             None => store,
@@ -129,6 +127,7 @@ impl Server {
             credentials,
             _dir: dir,
             _shutdown: tx,
+            _store: cleanup,
         }
     }
 

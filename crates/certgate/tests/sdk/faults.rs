@@ -11,7 +11,8 @@ use super::*;
 const SECRET_CAUSE: &str = "disk on fire at /var/lib/secret-path";
 
 /// Delegates to a real store, except: `get` panics, `list` fails inside, and `count` (the quota
-/// pre-check of generate) reports the store unavailable.
+/// pre-check of generate) reports the store unavailable, and `set_description` loses a race to a
+/// concurrent transaction.
 struct Faulty(DynStore);
 
 #[async_trait]
@@ -49,11 +50,11 @@ impl Store for Faulty {
     }
     async fn set_description(
         &self,
-        s: &Scope,
-        id: &CertificateId,
-        d: Option<&str>,
+        _: &Scope,
+        _: &CertificateId,
+        _: Option<&str>,
     ) -> certgate_store::Result<Certificate> {
-        self.0.set_description(s, id, d).await
+        Err(StoreError::Conflict(SECRET_CAUSE.into()))
     }
     async fn delete(&self, s: &Scope, id: &CertificateId) -> certgate_store::Result<()> {
         self.0.delete(s, id).await
@@ -154,6 +155,24 @@ async fn faults_cost_one_request_and_never_leak_their_cause() {
         (code.as_str(), status),
         ("ServiceUnavailableException", 503)
     );
+    assert!(!message.contains("disk on fire"), "{message}");
+
+    // A conflicting concurrent update is a 409 the client may retry.
+    let (code, status, message) = failure(
+        client
+            .update_client_certificate()
+            .client_certificate_id("abcdef")
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/description")
+                    .value("new")
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!((code.as_str(), status), ("ConflictException", 409));
     assert!(!message.contains("disk on fire"), "{message}");
 
     // The server still answers, from the parts of the store that work, and again after a panic.

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod common;
+mod test_store;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,103 @@
+use std::sync::Arc;
+
+use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes, Tags};
+use certgate_store::{DynStore, SqliteStore, StoredCertificate};
+
+use super::*;
+
+fn record(account: &str, region: &str, n: usize) -> StoredCertificate {
+    let id = CertificateId::parse(&format!("c{n:05}")).unwrap();
+    StoredCertificate {
+        scope: Scope {
+            account: AccountId::parse(account).unwrap(),
+            region: Region::parse(region).unwrap(),
+        },
+        certificate: Certificate {
+            pem: format!("pem of {id}"),
+            description: matches!(n % 2, 0).then(|| format!("cert {n}")),
+            id,
+            created: 1_700_000_000 + n as i64,
+            expires: 1_700_000_000 + n as i64 + certgate_core::VALIDITY_SECONDS,
+            tags: Tags::from([("n".to_string(), n.to_string())]),
+        },
+        private_key: SecretBytes::new(format!("key {n}").into_bytes()),
+    }
+}
+
+async fn sqlite(dir: &tempfile::TempDir, name: &str) -> DynStore {
+    Arc::new(SqliteStore::open(dir.path().join(name)).await.unwrap())
+}
+
+async fn everything(store: &dyn Store) -> Vec<StoredCertificate> {
+    store.scan(None, 10_000).await.unwrap()
+}
+
+#[tokio::test]
+async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (sqlite(&dir, "from.db").await, sqlite(&dir, "to.db").await);
+    // More rows than one page, spread over scopes that sort before and after each other.
+    let mut records = Vec::new();
+    for n in 0..(COPY_PAGE as usize + 30) {
+        let account = ["111111111111", "222222222222"][n % 2];
+        let region = ["us-east-1", "eu-west-1", "ap-south-1"][n % 3];
+        records.push(record(account, region, n));
+    }
+    for r in &records {
+        from.import(r).await.unwrap();
+    }
+
+    let first = copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!(
+        first,
+        CopyReport {
+            copied: records.len() as u64,
+            skipped: 0,
+            conflicting: 0
+        }
+    );
+    assert_eq!(
+        everything(to.as_ref()).await,
+        everything(from.as_ref()).await
+    );
+
+    let again = copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!(
+        again,
+        CopyReport {
+            copied: 0,
+            skipped: records.len() as u64,
+            conflicting: 0
+        }
+    );
+    assert_eq!(everything(to.as_ref()).await.len(), records.len());
+}
+
+#[tokio::test]
+async fn a_different_certificate_under_the_same_id_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (sqlite(&dir, "from.db").await, sqlite(&dir, "to.db").await);
+    let ours = record("111111111111", "us-east-1", 1);
+    let mut theirs = ours.clone();
+    theirs.private_key = SecretBytes::new(b"another key".to_vec());
+    from.import(&ours).await.unwrap();
+    from.import(&record("111111111111", "us-east-1", 2))
+        .await
+        .unwrap();
+    to.import(&theirs).await.unwrap();
+
+    let report = copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!(
+        report,
+        CopyReport {
+            copied: 1,
+            skipped: 0,
+            conflicting: 1
+        }
+    );
+    let kept = to
+        .private_key(&ours.scope, &ours.certificate.id)
+        .await
+        .unwrap();
+    assert_eq!(kept, Some(theirs.private_key));
+}

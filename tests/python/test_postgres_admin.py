@@ -1,0 +1,106 @@
+"""`certgate migrate` and `certgate copy`: from a SQLite file onto PostgreSQL and back, keys
+included, safe to re-run."""
+
+from __future__ import annotations
+
+import pytest
+
+from certgate_helpers import cert_arn, list_all_ids, make_boto_client, new_account
+from pg_helpers import PgServer, drop_schema, new_schema, psql, run_certgate, store_url
+
+
+@pytest.fixture
+def pg_schema():
+    schema = new_schema()
+    yield schema
+    drop_schema(schema)
+
+
+def test_migrate_applies_the_schema_once_and_refuses_a_newer_one(pg_schema):
+    url = store_url(pg_schema)
+    for _ in range(2):
+        res = run_certgate("migrate", "--store", url)
+        assert res.returncode == 0, res.stderr
+        assert "is at the current schema" in res.stdout
+    assert psql(f"SELECT string_agg(version::text, ',' ORDER BY version) FROM {pg_schema}.certgate_migrations") == "1,2"
+
+    psql(f"INSERT INTO {pg_schema}.certgate_migrations (version, name) VALUES (999, 'future')")
+    res = run_certgate("migrate", "--store", url)
+    assert res.returncode != 0
+    assert "newer" in res.stderr
+
+
+def test_migrate_names_a_bad_url(tmp_path):
+    res = run_certgate("migrate", "--store", "postgres://u@h/d?schema=Not-Plain")
+    assert res.returncode != 0
+    assert "schema" in res.stderr
+    res = run_certgate("migrate", "--store", "postgres://postgres:s3cret@127.0.0.1:9/test")
+    assert res.returncode != 0
+    assert "unavailable" in res.stderr
+    assert "s3cret" not in res.stderr
+
+
+def test_copy_moves_everything_from_sqlite_to_postgres_and_back(server_factory, pg_schema, tmp_path):
+    account = new_account()
+    sqlite_node = server_factory()
+    regions = ["us-east-1", "eu-west-1"]
+    made = {}
+    for region in regions:
+        c = make_boto_client(sqlite_node.url, region=region, key=account)
+        for i in range(3):
+            cert = c.generate_client_certificate(description=f"{region} {i}", tags={"i": str(i)})
+            made[cert["clientCertificateId"]] = (region, cert)
+    sqlite_url = sqlite_node.store_url
+    assert sqlite_node.terminate() == 0
+
+    pg_url = store_url(pg_schema)
+    res = run_certgate("copy", "--from", sqlite_url, "--to", pg_url)
+    assert res.returncode == 0, res.stderr
+    assert "copied 6 certificates" in res.stdout and "0 already there" in res.stdout, res.stdout
+
+    # Again: nothing is duplicated or overwritten.
+    res = run_certgate("copy", "--from", sqlite_url, "--to", pg_url)
+    assert res.returncode == 0, res.stderr
+    assert "copied 0 certificates" in res.stdout and "6 already there" in res.stdout, res.stdout
+
+    pg_node = PgServer(pg_url, tmp_path / "pg-node").start()
+    try:
+        for region in regions:
+            c = make_boto_client(pg_node.url, region=region, key=account)
+            ids = list_all_ids(c)
+            assert sorted(ids) == sorted(cid for cid, (r, _) in made.items() if r == region)
+            for cid in ids:
+                got = c.get_client_certificate(clientCertificateId=cid)
+                want = made[cid][1]
+                for field in ("pemEncodedCertificate", "description", "createdDate", "expirationDate", "tags"):
+                    assert got[field] == want[field], field
+            assert c.get_tags(resourceArn=cert_arn(region, ids[0]))["tags"]
+        assert pg_node.alive()
+    finally:
+        pg_node.terminate()
+
+    # And back into a new SQLite file: the same six, with their keys.
+    back = f"sqlite://{tmp_path / 'back' / 'certgate.db'}"
+    res = run_certgate("copy", "--from", pg_url, "--to", back)
+    assert res.returncode == 0, res.stderr
+    assert "copied 6 certificates" in res.stdout, res.stdout
+
+
+def test_copy_never_overwrites_a_different_certificate(pg_schema, tmp_path):
+    a = f"sqlite://{tmp_path / 'a.db'}"
+    pg_url = store_url(pg_schema)
+    assert run_certgate("migrate", "--store", a).returncode == 0
+    assert run_certgate("migrate", "--store", pg_url).returncode == 0
+    account = "123456789012"
+    psql(
+        f"INSERT INTO {pg_schema}.client_certificates (account, region, id, pem, created_at, expires_at, tags, private_key) "
+        f"VALUES ('{account}', 'us-east-1', 'abc123', 'theirs', 1, 2, '{{}}', 'k'::bytea)"
+    )
+    # The same id in the SQLite file (copied there), then changed in PostgreSQL behind its back.
+    back = run_certgate("copy", "--from", pg_url, "--to", a)
+    assert back.returncode == 0, back.stderr
+    psql(f"UPDATE {pg_schema}.client_certificates SET pem = 'changed' WHERE id = 'abc123'")
+    res = run_certgate("copy", "--from", a, "--to", pg_url)
+    assert res.returncode != 0
+    assert "1 conflicting" in res.stderr, res.stderr
+    assert psql(f"SELECT pem FROM {pg_schema}.client_certificates WHERE id = 'abc123'") == "changed"
