@@ -80,26 +80,55 @@ pub fn read_key_file(path: &Path) -> Result<MasterKey, String> {
 /// Creates a new random master key in a new file readable by its owner only (0600). An existing
 /// file is never overwritten.
 pub fn create_key_file(path: &Path) -> Result<MasterKey, String> {
+    match publish_new_key(path)? {
+        Some(key) => Ok(key),
+        None => Err(format!(
+            "cannot create master key file {}: it already exists",
+            path.display()
+        )),
+    }
+}
+
+/// Writes a fresh key to a temporary file beside `path` and links it into place, which fails if
+/// `path` exists. Several nodes starting at once on one data directory therefore end up with one
+/// key, and no process ever reads a half-written file. Returns None if another process won.
+fn publish_new_key(path: &Path) -> Result<Option<MasterKey>, String> {
     let key = MasterKey::generate().map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     }
+    let mut tmp_name = path.as_os_str().to_os_string();
+    // Unique per process and call, so that concurrent creators never share a temporary file.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tmp_name.push(format!(".tmp-{}-{call}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp_name);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
-        .open(path)
-        .map_err(|e| format!("cannot create master key file {}: {e}", path.display()))?;
+        .open(&tmp)
+        .map_err(|e| format!("cannot create master key file {}: {e}", tmp.display()))?;
     let text = Zeroizing::new(format!(
         "{}\n",
         base64::engine::general_purpose::STANDARD.encode(key.bytes().expose())
     ));
-    file.write_all(text.as_bytes())
+    let written = file
+        .write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write master key file {}: {e}", path.display()))?;
-    Ok(key)
+        .map_err(|e| format!("cannot write master key file {}: {e}", tmp.display()));
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
+        Ok(()) => Ok(Some(key)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(format!(
+            "cannot create master key file {}: {e}",
+            path.display()
+        )),
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 /// The master key for `serve`: the file's key, or for the default location only, a new key
@@ -107,13 +136,15 @@ pub fn create_key_file(path: &Path) -> Result<MasterKey, String> {
 pub fn load_for_serve(explicit: Option<&Path>, store: &StoreUrl) -> Result<MasterKey, String> {
     let (path, explicit) = key_path(explicit, store);
     if !explicit && !path.exists() {
-        let key = create_key_file(&path)?;
-        tracing::warn!(
-            path = %path.display(),
-            fingerprint = key.fingerprint_hex(),
-            "created a new master key for private keys at rest; back it up: without it no private key can be read"
-        );
-        return Ok(key);
+        if let Some(key) = publish_new_key(&path)? {
+            tracing::warn!(
+                path = %path.display(),
+                fingerprint = key.fingerprint_hex(),
+                "created a new master key for private keys at rest; back it up: without it no private key can be read"
+            );
+            return Ok(key);
+        }
+        // Another process created it first: use theirs.
     }
     let key = read_key_file(&path)?;
     warn_if_readable_by_others(&path);

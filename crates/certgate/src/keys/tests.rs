@@ -207,3 +207,21 @@ fn key_files_are_created_private_and_read_back() {
     std::fs::write(&path, "not base64!\n").unwrap();
     assert!(read_key_file(&path).unwrap_err().contains("base64"));
 }
+
+#[test]
+fn nodes_starting_at_once_on_one_data_directory_share_one_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("certgate.db");
+    let url = StoreUrl::parse(&format!("sqlite://{}", db.display())).unwrap();
+    let keys: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| load_for_serve(None, &url).unwrap().fingerprint()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
+    let on_disk = read_key_file(&dir.path().join("master.key")).unwrap();
+    assert_eq!(on_disk.fingerprint(), keys[0]);
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "no temporary file is left behind");
+}
