@@ -1,6 +1,8 @@
 //! certgate: the binary's library half. [`service`] runs the operations over a store and the PKI;
 //! [`server`] is the HTTP front that turns requests into operations through the wire crate.
 
+pub mod logging;
+pub mod ops;
 pub mod server;
 pub mod service;
 

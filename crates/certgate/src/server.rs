@@ -18,6 +18,8 @@ use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
+use crate::ops::access::Record;
+use crate::ops::Endpoint;
 use crate::service::Service;
 
 /// Everything a request needs, shared by all connections.
@@ -120,12 +122,26 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let started = Instant::now();
     let request_id = app.ids.request_id();
     let (parts, body) = request.into_parts();
+    if let Some(endpoint) = Endpoint::route(&parts.method, parts.uri.path()) {
+        let response = endpoint.answer(&app, &request_id).await;
+        record(
+            &app,
+            &request_id,
+            endpoint.name(),
+            None,
+            &parts,
+            &response,
+            None,
+            started,
+        );
+        return response.map(Body::from);
+    }
     let mut op_name = "-";
-    let mut scope_text = String::from("-");
+    let mut scope: Option<certgate_core::Scope> = None;
 
     let handled = async {
         let caller = certgate_wire::caller(&parts.headers, parts.uri.query())?;
-        scope_text = format!("{}/{}", caller.scope.account, caller.scope.region);
+        scope = Some(caller.scope.clone());
         let declared = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
@@ -161,18 +177,43 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         Ok(output) => certgate_wire::encode_output(output, &request_id),
         Err(error) => certgate_wire::encode_error(error, &request_id),
     };
-    tracing::info!(
-        request_id,
-        op = op_name,
-        scope = scope_text,
-        method = %parts.method,
-        path = parts.uri.path(),
-        status = response.status().as_u16(),
-        error = result.as_ref().err().map(AwsError::code),
-        latency_us = started.elapsed().as_micros() as u64,
-        "request"
+    let error = result.as_ref().err().map(AwsError::code);
+    record(
+        &app,
+        &request_id,
+        op_name,
+        scope.as_ref(),
+        &parts,
+        &response,
+        error,
+        started,
     );
     response.map(Body::from)
+}
+
+/// Logs a request once and counts it in the metrics.
+#[allow(clippy::too_many_arguments)]
+fn record<B>(
+    app: &App,
+    request_id: &str,
+    operation: &str,
+    scope: Option<&certgate_core::Scope>,
+    parts: &http::request::Parts,
+    response: &http::Response<B>,
+    error: Option<&'static str>,
+    started: Instant,
+) {
+    Record {
+        request_id,
+        operation,
+        scope,
+        method: &parts.method,
+        path: parts.uri.path(),
+        status: response.status().as_u16(),
+        error,
+        latency: started.elapsed(),
+    }
+    .emit(app.service.metrics());
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
