@@ -66,7 +66,10 @@ def server_binary() -> Path:
 class CertgateServer:
     """One running `certgate serve` process."""
 
-    def __init__(self, store: Path, workdir: Path, max_certificates: int | None = None):
+    def __init__(self, store: Path, workdir: Path, max_certificates: int | None = None,
+                 extra_args: tuple[str, ...] = (), env: dict | None = None):
+        self.extra_args = tuple(extra_args)
+        self.env = env
         self.store = Path(store).resolve()
         self.workdir = Path(workdir)
         self.max_certificates = max_certificates
@@ -87,6 +90,7 @@ class CertgateServer:
         cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--store", self.store_url]
         if self.max_certificates is not None:
             cmd += ["--max-certificates-per-region", str(self.max_certificates)]
+        cmd += list(self.extra_args)
         self.workdir.mkdir(parents=True, exist_ok=True)
         n = len(list(self.workdir.glob("stderr-*.log")))
         self._stderr_path = self.workdir / f"stderr-{n}.log"
@@ -96,6 +100,7 @@ class CertgateServer:
             stdout=subprocess.PIPE,
             stderr=stderr_file,
             stdin=subprocess.DEVNULL,
+            env=self.env,
             text=True,
             bufsize=1,
         )
