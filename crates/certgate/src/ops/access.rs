@@ -32,7 +32,7 @@ impl Record<'_> {
             path = self.path,
             status = self.status,
             error = self.error,
-            latency_ms = self.latency.as_secs_f64() * 1000.0,
+            latency_ms = self.latency.as_micros() as f64 / 1000.0,
             "request"
         );
     }
