@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
-use crate::ops::access::Record;
+use crate::ops::access::record;
 use crate::ops::Endpoint;
 use crate::service::Service;
 
@@ -189,31 +189,6 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         started,
     );
     response.map(Body::from)
-}
-
-/// Logs a request once and counts it in the metrics.
-#[allow(clippy::too_many_arguments)]
-fn record<B>(
-    app: &App,
-    request_id: &str,
-    operation: &str,
-    scope: Option<&certgate_core::Scope>,
-    parts: &http::request::Parts,
-    response: &http::Response<B>,
-    error: Option<&'static str>,
-    started: Instant,
-) {
-    Record {
-        request_id,
-        operation,
-        scope,
-        method: &parts.method,
-        path: parts.uri.path(),
-        status: response.status().as_u16(),
-        error,
-        latency: started.elapsed(),
-    }
-    .emit(app.service.metrics());
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.

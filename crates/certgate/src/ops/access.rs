@@ -2,11 +2,12 @@
 //! keep goes in: the operation, the caller's account and region, the method and path (never the
 //! query, which carries presigned signatures, nor headers or bodies), the status and the latency.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use certgate_core::Scope;
 
 use super::metrics::Metrics;
+use crate::server::App;
 
 pub struct Record<'a> {
     pub request_id: &'a str,
@@ -36,4 +37,29 @@ impl Record<'_> {
             "request"
         );
     }
+}
+
+/// Logs a request once and counts it in the metrics.
+#[allow(clippy::too_many_arguments)]
+pub fn record<B>(
+    app: &App,
+    request_id: &str,
+    operation: &str,
+    scope: Option<&certgate_core::Scope>,
+    parts: &http::request::Parts,
+    response: &http::Response<B>,
+    error: Option<&'static str>,
+    started: Instant,
+) {
+    Record {
+        request_id,
+        operation,
+        scope,
+        method: &parts.method,
+        path: parts.uri.path(),
+        status: response.status().as_u16(),
+        error,
+        latency: started.elapsed(),
+    }
+    .emit(app.service.metrics());
 }
