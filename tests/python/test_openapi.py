@@ -49,3 +49,14 @@ def test_schemathesis_finds_nothing(server_factory, tmp_path):
     assert res.returncode == 0, f"schemathesis found problems:\n{res.stdout[-20000:]}\n{res.stderr[-5000:]}"
     assert "8 selected / 8 total" in res.stdout, res.stdout[-5000:]
     assert srv.alive()
+
+
+def test_array_bodies_are_refused(raw):
+    """Found by schemathesis: serde took `[null, null]` field by field as an empty Generate input
+    and created a certificate. Every body of the model is an object; anything else is a 400."""
+    from certgate_helpers import assert_aws_error
+
+    for body in ("[null, null]", "[null]", "null", '"text"'):
+        resp = raw.request("POST", "/clientcertificates", body=body)
+        assert_aws_error(resp, "BadRequestException", 400)
+    assert raw.list().json()["item"] == []
