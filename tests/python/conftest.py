@@ -42,11 +42,13 @@ def server_factory(tmp_path):
     """
     started: list[CertgateServer] = []
 
-    def start(store: Path | None = None, max_certificates: int | None = None) -> CertgateServer:
+    def start(store: Path | None = None, max_certificates: int | None = None,
+              extra_args: tuple[str, ...] = (), env: dict | None = None) -> CertgateServer:
         n = len(started)
         store = store or tmp_path / f"store-{n}" / "certgate.db"
         store.parent.mkdir(parents=True, exist_ok=True)
-        srv = CertgateServer(store, tmp_path / f"server-{n}", max_certificates=max_certificates)
+        srv = CertgateServer(store, tmp_path / f"server-{n}", max_certificates=max_certificates,
+                             extra_args=extra_args, env=env)
         started.append(srv)
         return srv.start()
 

@@ -6,6 +6,8 @@ pub mod certs;
 pub mod console;
 pub mod inventory;
 pub mod keys;
+pub mod logging;
+pub mod ops;
 pub mod server;
 pub mod service;
 pub mod store_admin;

@@ -19,6 +19,16 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Log format on stderr: text for people, json (one object per line) for log pipelines.
+    #[arg(
+        long,
+        global = true,
+        env = "CERTGATE_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: certgate::logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -139,15 +149,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CERTGATE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
+    certgate::logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

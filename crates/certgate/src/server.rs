@@ -18,6 +18,8 @@ use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
+use crate::ops::access::record;
+use crate::ops::Endpoint;
 use crate::service::Service;
 
 /// Everything a request needs, shared by all connections.
@@ -131,22 +133,34 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let started = Instant::now();
     let request_id = app.ids.request_id();
     let (parts, body) = request.into_parts();
+    if let Some(endpoint) = Endpoint::route(&parts.method, parts.uri.path()) {
+        let response = endpoint.answer(&app, &request_id).await;
+        record(
+            &app,
+            &request_id,
+            endpoint.name(),
+            None,
+            &parts,
+            &response,
+            None,
+            started,
+        );
+        return response.map(Body::from);
+    }
     let mut op_name = "-";
-    let mut scope_text = String::from("-");
+    let mut scope: Option<certgate_core::Scope> = None;
 
     let handled = async {
         let caller = certgate_wire::caller(&parts.headers, parts.uri.query())?;
-        scope_text = format!("{}/{}", caller.scope.account, caller.scope.region);
+        scope = Some(caller.scope.clone());
         let declared = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let body = read_body(body, declared).await?;
         let principal = app.access.authenticate(&parts, &body, caller)?;
-        scope_text = format!(
-            "{}/{}",
-            principal.caller.scope.account, principal.caller.scope.region
-        );
+        // With verified signatures the account is the credentials file's, not the key id's.
+        scope = Some(principal.caller.scope.clone());
         app.access.admit(&principal)?;
         let op = certgate_wire::parse_operation(
             &parts.method,
@@ -179,16 +193,16 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         Ok(output) => certgate_wire::encode_output(output, &request_id),
         Err(error) => certgate_wire::encode_error(error, &request_id),
     };
-    tracing::info!(
-        request_id,
-        op = op_name,
-        scope = scope_text,
-        method = %parts.method,
-        path = parts.uri.path(),
-        status = response.status().as_u16(),
-        error = result.as_ref().err().map(AwsError::code),
-        latency_us = started.elapsed().as_micros() as u64,
-        "request"
+    let error = result.as_ref().err().map(AwsError::code);
+    record(
+        &app,
+        &request_id,
+        op_name,
+        scope.as_ref(),
+        &parts,
+        &response,
+        error,
+        started,
     );
     response.map(Body::from)
 }

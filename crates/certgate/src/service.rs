@@ -13,6 +13,8 @@ use certgate_pki::{PrivateKey, Profile};
 use certgate_store::{DynStore, NewCertificate, StoreError};
 use tokio::sync::Semaphore;
 
+use crate::ops::metrics::Metrics;
+
 /// How often a generated id may collide before the request fails. With 36^6 ids and at most a
 /// quota's worth per scope, one retry is already rare.
 const ID_ATTEMPTS: usize = 8;
@@ -43,6 +45,7 @@ pub struct Service {
     /// Seals every private key before it reaches the store. `None` only if the system's random
     /// generator failed to make the in-memory default; generation then refuses to run.
     master_key: Option<Arc<MasterKey>>,
+    metrics: Metrics,
 }
 
 fn from_store(e: StoreError) -> Error {
@@ -94,6 +97,7 @@ impl Service {
             // (in-process tests) never stores a private key in the clear. `serve` replaces it
             // with the master key from its file.
             master_key: MasterKey::generate().ok().map(Arc::new),
+            metrics: Metrics::new(),
         }
     }
 
@@ -119,18 +123,36 @@ impl Service {
             .map_err(Error::internal)
     }
 
+    /// The store, for the health check and the metrics scrape.
+    pub(crate) fn store(&self) -> &DynStore {
+        &self.store
+    }
+
+    /// Now, by the service's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Generates a key and issues its certificate on a blocking thread, at most
     /// `keygen_concurrency` at a time, so the async runtime's threads never wait on RSA.
     async fn mint(&self, profile: Profile) -> Result<(String, SecretBytes), Error> {
         let _permit = self.keygen.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(move || {
-            let key = PrivateKey::generate()?;
-            let pem = certgate_pki::issue(&key, &profile)?;
-            Ok::<_, certgate_pki::PkiError>((pem, key.pkcs8().clone()))
+        let (took, minted) = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let minted = PrivateKey::generate().and_then(|key| {
+                let pem = certgate_pki::issue(&key, &profile)?;
+                Ok::<_, certgate_pki::PkiError>((pem, key.pkcs8().clone()))
+            });
+            (started.elapsed(), minted)
         })
         .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)
+        .map_err(Error::internal)?;
+        self.metrics.observe_key_generation(took);
+        minted.map_err(Error::internal)
     }
 
     pub async fn generate(

@@ -112,6 +112,13 @@ fn json_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AwsError> {
         ))
     })?;
     let text = if text.trim().is_empty() { "{}" } else { text };
+    // serde decodes a struct from a JSON array too, field by field, so `[null, null]` would pass
+    // as an empty input; the model's bodies are objects, and anything else is refused.
+    if !text.trim_start().starts_with('{') {
+        return Err(AwsError::bad_request(
+            "Could not parse request body into json: the body must be a JSON object",
+        ));
+    }
     serde_json::from_str(text)
         .map_err(|e| AwsError::bad_request(format!("Could not parse request body into json: {e}")))
 }

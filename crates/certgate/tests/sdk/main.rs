@@ -70,10 +70,13 @@ fn replace_description(value: &str) -> PatchOperation {
 mod auth;
 mod binary;
 mod delete;
+mod endpoint_env;
 mod faults;
 mod generate;
 mod isolation;
 mod list;
+mod ops;
+mod paginate;
 mod quota;
 mod tags;
 mod throttle;

@@ -55,7 +55,11 @@ fn bad_bodies_are_bad_requests() {
     for body in [
         "{",
         "[]",
+        "[null, null]",
+        "[null]",
         "42",
+        "null",
+        "\"text\"",
         r#"{"tags":"x"}"#,
         r#"{"description":42}"#,
         r#"{"tags":{"a":1}}"#,
@@ -79,6 +83,23 @@ fn bad_bodies_are_bad_requests() {
     )
     .unwrap_err();
     assert!(err.message().contains("UTF-8"), "{}", err.message());
+}
+
+/// Every operation with a body refuses a JSON array, which serde alone would take field by field.
+#[test]
+fn array_bodies_are_refused_by_every_operation_with_a_body() {
+    let cases = [
+        (Method::POST, "/clientcertificates"),
+        (Method::PATCH, "/clientcertificates/abcdef"),
+        (
+            Method::PUT,
+            "/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fclientcertificates%2Fabcdef",
+        ),
+    ];
+    for (method, path) in cases {
+        let err = parse(method.clone(), path, None, "[null, null]").unwrap_err();
+        assert_eq!(err.code(), "BadRequestException", "{method} {path}");
+    }
 }
 
 #[test]

@@ -1,0 +1,32 @@
+//! Log output: human-readable text or one JSON object per line, chosen by `--log-format` or
+//! `CERTGATE_LOG_FORMAT`; the level filter comes from `CERTGATE_LOG` (default `info`). Logs go to
+//! stderr so that stdout carries only what scripts read (the `listening on` line, command output).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line with the event's fields at the top level, for log pipelines.
+    Json,
+}
+
+/// Installs the global subscriber. Call once, before anything logs.
+pub fn init(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+}

@@ -1,0 +1,96 @@
+use std::collections::BTreeSet;
+
+use super::DOCUMENT;
+
+fn document() -> serde_json::Value {
+    serde_json::from_str(DOCUMENT).expect("the OpenAPI document is JSON")
+}
+
+#[test]
+fn describes_the_eight_operations_once_each() {
+    let doc = document();
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    let mut ids = Vec::new();
+    for (_, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if method != "parameters" {
+                ids.push(op["operationId"].as_str().expect("operationId").to_string());
+            }
+        }
+    }
+    let unique: BTreeSet<_> = ids.iter().cloned().collect();
+    assert_eq!(ids.len(), unique.len(), "an operationId twice: {ids:?}");
+    let expected: BTreeSet<String> = [
+        "GenerateClientCertificate",
+        "GetClientCertificate",
+        "GetClientCertificates",
+        "UpdateClientCertificate",
+        "DeleteClientCertificate",
+        "TagResource",
+        "UntagResource",
+        "GetTags",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(unique, expected);
+}
+
+/// Every `$ref` names something the document defines, so no tool meets a dangling reference.
+#[test]
+fn every_reference_resolves() {
+    fn walk(value: &serde_json::Value, doc: &serde_json::Value, seen: &mut usize) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let pointer = target.strip_prefix('#').expect("a local reference");
+                    assert!(doc.pointer(pointer).is_some(), "dangling {target}");
+                    *seen += 1;
+                }
+                map.values().for_each(|v| walk(v, doc, seen));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, doc, seen)),
+            _ => {}
+        }
+    }
+    let doc = document();
+    let mut seen = 0;
+    walk(&doc, &doc, &mut seen);
+    assert!(
+        seen > 20,
+        "only {seen} references: the walk missed the document"
+    );
+}
+
+/// Each operation documents its success status and the error statuses the wire can produce for
+/// any request (bad input, bad signature, oversized body, throttling, an unavailable store).
+#[test]
+fn every_operation_documents_its_statuses() {
+    let doc = document();
+    let cases = [
+        ("/clientcertificates", "post", "201"),
+        ("/clientcertificates", "get", "200"),
+        ("/clientcertificates/{clientcertificate_id}", "get", "200"),
+        ("/clientcertificates/{clientcertificate_id}", "patch", "200"),
+        (
+            "/clientcertificates/{clientcertificate_id}",
+            "delete",
+            "202",
+        ),
+        ("/tags/{resource_arn}", "get", "200"),
+        ("/tags/{resource_arn}", "put", "204"),
+        ("/tags/{resource_arn}", "delete", "204"),
+    ];
+    for (path, method, success) in cases {
+        let responses = &doc["paths"][path][method]["responses"];
+        for status in [success, "400", "403", "413", "429", "503"] {
+            assert!(
+                responses.get(status).is_some(),
+                "{method} {path} does not document {status}"
+            );
+        }
+        if path.contains('{') {
+            assert!(responses.get("404").is_some(), "{method} {path} lacks 404");
+        }
+    }
+}
