@@ -76,6 +76,7 @@ pub async fn copy(args: CopyArgs) -> Result<String, String> {
 /// whose id its scope already holds at the destination is compared, not overwritten, so a copy
 /// that was interrupted or is simply run again finishes the job without duplicating anything.
 pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, StoreError> {
+    carry_master_key_check(from, to).await?;
     let mut report = CopyReport::default();
     let mut cursor: Option<ScanCursor> = None;
     loop {
@@ -113,6 +114,35 @@ pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, St
             _ => return Ok(report),
         }
     }
+}
+
+/// The private keys are copied sealed, so the destination must be served with the source's master
+/// key. Carrying the source's key fingerprint over makes the destination refuse any other key at
+/// start-up, as the source does, instead of accepting a key that opens none of the copied keys. A
+/// source in the middle of a rotation, or a destination already bound to another key, is refused.
+async fn carry_master_key_check(from: &dyn Store, to: &dyn Store) -> Result<(), StoreError> {
+    use crate::keys::{FINGERPRINT_SETTING, ROTATING_SETTING};
+    if from
+        .setting(ROTATING_SETTING)
+        .await?
+        .is_some_and(|to| !to.is_empty())
+    {
+        return Err(StoreError::Backend(
+            "the source is in the middle of a master key rotation; finish it with `certgate rotate-master-key` first".into(),
+        ));
+    }
+    let Some(fingerprint) = from.setting(FINGERPRINT_SETTING).await? else {
+        return Ok(());
+    };
+    let bound = to.init_setting(FINGERPRINT_SETTING, &fingerprint).await?;
+    if bound != fingerprint {
+        return Err(StoreError::Backend(format!(
+            "the destination's private keys are sealed with master key {}, the source's with {}; copy into an empty store or rotate one of them first",
+            certgate_pki::seal::fingerprint_hex(&bound),
+            certgate_pki::seal::fingerprint_hex(&fingerprint)
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

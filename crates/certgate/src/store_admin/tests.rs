@@ -101,3 +101,40 @@ async fn a_different_certificate_under_the_same_id_is_never_overwritten() {
         .unwrap();
     assert_eq!(kept, Some(theirs.private_key));
 }
+
+#[tokio::test]
+async fn the_master_key_check_travels_with_the_sealed_keys() {
+    use crate::keys::{FINGERPRINT_SETTING, ROTATING_SETTING};
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (sqlite(&dir, "from.db").await, sqlite(&dir, "to.db").await);
+    from.import(&record("111111111111", "us-east-1", 1))
+        .await
+        .unwrap();
+    from.put_setting(FINGERPRINT_SETTING, b"fprint01")
+        .await
+        .unwrap();
+    copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!(
+        to.setting(FINGERPRINT_SETTING).await.unwrap(),
+        Some(b"fprint01".to_vec())
+    );
+
+    // A destination bound to another key is refused before anything is written.
+    let other = sqlite(&dir, "other.db").await;
+    other
+        .put_setting(FINGERPRINT_SETTING, b"fprint02")
+        .await
+        .unwrap();
+    let err = copy_all(from.as_ref(), other.as_ref()).await.unwrap_err();
+    assert!(err.to_string().contains("sealed with master key"), "{err}");
+    assert!(everything(other.as_ref()).await.is_empty());
+
+    // So is a source whose rotation has not finished.
+    from.put_setting(ROTATING_SETTING, b"fprint03")
+        .await
+        .unwrap();
+    let fresh = sqlite(&dir, "fresh.db").await;
+    let err = copy_all(from.as_ref(), fresh.as_ref()).await.unwrap_err();
+    assert!(err.to_string().contains("rotation"), "{err}");
+    assert!(everything(fresh.as_ref()).await.is_empty());
+}

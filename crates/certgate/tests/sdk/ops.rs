@@ -43,7 +43,11 @@ async fn health_reports_the_store_engine_and_no_key_pool() {
     let report: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(report["status"], "ok");
     assert_eq!(report["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(report["store"]["engine"], "sqlite");
+    let engine = match std::env::var("CERTGATE_TEST_STORE").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    };
+    assert_eq!(report["store"]["engine"], engine);
     assert_eq!(report["store"]["ok"], true);
     assert!(report["key_pool"].is_null());
 }
