@@ -48,6 +48,9 @@ struct ServeArgs {
     /// RSA keys generated at once; defaults to the number of CPU cores.
     #[arg(long, env = "CERTGATE_KEYGEN_THREADS")]
     keygen_threads: Option<usize>,
+
+    #[command(flatten)]
+    limits: certgate::limits::LimitArgs,
 }
 
 async fn shutdown_signal() {
@@ -75,6 +78,7 @@ async fn shutdown_signal() {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let limits = args.limits.limits()?;
     let url = StoreUrl::parse(&args.store)?;
     let store = certgate_store::open(&url)
         .await
@@ -91,6 +95,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         service: Service::new(store, Arc::new(SystemClock), ids.clone(), config),
         ids,
     });
+    app.service
+        .page_key()
+        .await
+        .map_err(|e| format!("cannot read the pagination key from the store: {e}"))?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -104,7 +112,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let _ = writeln!(out, "certgate listening on http://{addr}");
     let _ = out.flush();
     tracing::info!(%addr, store = %args.store, "ready");
-    certgate::serve(listener, app, shutdown_signal())
+    certgate::serve_with_limits(listener, app, shutdown_signal(), limits)
         .await
         .map_err(|e| format!("server failed: {e}"))
 }

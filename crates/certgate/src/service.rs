@@ -10,7 +10,7 @@ use certgate_core::{
 };
 use certgate_pki::{PrivateKey, Profile};
 use certgate_store::{DynStore, NewCertificate, StoreError};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// How often a generated id may collide before the request fails. With 36^6 ids and at most a
 /// quota's worth per scope, one retry is already rare.
@@ -39,6 +39,9 @@ pub struct Service {
     ids: Arc<dyn IdSource>,
     keygen: Semaphore,
     config: ServiceConfig,
+    /// The key of `position` tokens, read (or created) once from the store's settings so that
+    /// every node serving the store accepts every other node's tokens.
+    page_key: OnceCell<page::PageKey>,
 }
 
 fn from_store(e: StoreError) -> Error {
@@ -79,7 +82,25 @@ impl Service {
             ids,
             keygen,
             config,
+            page_key: OnceCell::new(),
         }
+    }
+
+    /// The pagination key shared by every node of the store: the first node to start sets it, the
+    /// others read the value that won. Called at start so a broken store fails fast, and again
+    /// (cached) by every list.
+    pub async fn page_key(&self) -> Result<&page::PageKey, Error> {
+        self.page_key
+            .get_or_try_init(|| async {
+                let fresh = page::PageKey::generate_bytes();
+                let stored = self
+                    .store
+                    .init_setting(page::KEY_SETTING, fresh.expose())
+                    .await
+                    .map_err(from_store)?;
+                page::PageKey::new(&SecretBytes::new(stored))
+            })
+            .await
     }
 
     /// Generates a key and issues its certificate on a blocking thread, at most
@@ -156,8 +177,9 @@ impl Service {
         position: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Certificate>, Option<String>), Error> {
+        let key = self.page_key().await?;
         let after = position
-            .map(|p| page::decode_position(&scope.region, p))
+            .map(|p| page::decode_position(key, scope, p))
             .transpose()?;
         // One row more than asked tells whether a next page exists without a second query.
         let mut items = self
@@ -169,7 +191,7 @@ impl Service {
             items.truncate(limit as usize);
             items
                 .last()
-                .map(|c| page::encode_position(&scope.region, &c.id))
+                .map(|c| page::encode_position(key, scope, &c.id))
         } else {
             None
         };

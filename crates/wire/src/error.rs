@@ -18,6 +18,8 @@ pub enum AwsError {
     UnknownOperation(String),
     /// The body is larger than the service accepts.
     RequestEntityTooLarge(String),
+    /// The body did not arrive in time.
+    RequestTimeout(String),
     /// The `Authorization` header or presigned query is malformed.
     IncompleteSignature(String),
     ServiceUnavailable(String),
@@ -36,6 +38,7 @@ impl AwsError {
             AwsError::TooManyRequests { .. } => "TooManyRequestsException",
             AwsError::UnknownOperation(_) => "UnknownOperationException",
             AwsError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            AwsError::RequestTimeout(_) => "RequestTimeoutException",
             AwsError::IncompleteSignature(_) => "IncompleteSignatureException",
             AwsError::ServiceUnavailable(_) => "ServiceUnavailableException",
             AwsError::InternalFailure => "InternalFailure",
@@ -48,6 +51,7 @@ impl AwsError {
             AwsError::Unauthorized(_) => 401,
             AwsError::IncompleteSignature(_) => 403,
             AwsError::NotFound(_) | AwsError::UnknownOperation(_) => 404,
+            AwsError::RequestTimeout(_) => 408,
             AwsError::Conflict(_) => 409,
             AwsError::RequestEntityTooLarge(_) => 413,
             AwsError::LimitExceeded(_) | AwsError::TooManyRequests { .. } => 429,
@@ -66,6 +70,7 @@ impl AwsError {
             | AwsError::TooManyRequests { message: m, .. }
             | AwsError::UnknownOperation(m)
             | AwsError::RequestEntityTooLarge(m)
+            | AwsError::RequestTimeout(m)
             | AwsError::IncompleteSignature(m)
             | AwsError::ServiceUnavailable(m) => m,
             AwsError::InternalFailure => "An internal error occurred. Please retry the request.",
