@@ -66,7 +66,9 @@ def server_binary() -> Path:
 class CertgateServer:
     """One running `certgate serve` process."""
 
-    def __init__(self, store: Path, workdir: Path, max_certificates: int | None = None):
+    def __init__(self, store: Path, workdir: Path, max_certificates: int | None = None,
+                 extra_args: list[str] | None = None):
+        self.extra_args = list(extra_args or [])
         self.store = Path(store).resolve()
         self.workdir = Path(workdir)
         self.max_certificates = max_certificates
@@ -87,6 +89,7 @@ class CertgateServer:
         cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--store", self.store_url]
         if self.max_certificates is not None:
             cmd += ["--max-certificates-per-region", str(self.max_certificates)]
+        cmd += self.extra_args
         self.workdir.mkdir(parents=True, exist_ok=True)
         n = len(list(self.workdir.glob("stderr-*.log")))
         self._stderr_path = self.workdir / f"stderr-{n}.log"
