@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     if let Ok(Some(Some(description))) = description_change(&ops) {
         // Only a value given by the client can become the description.
-        assert!(ops.iter().any(|o| o.value.as_deref() == Some(description.as_str())));
+        assert!(ops
+            .iter()
+            .any(|o| o.value.as_deref() == Some(description.as_str())));
     }
 });

@@ -26,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
     // Tokens this key issued always decode to their id.
     if let Some(id) = certgate_core::CertificateId::parse(&token) {
         let issued = encode_position(&key, &home, &id);
-        assert_eq!(decode_position(&key, &home, &issued).expect("own token"), id);
+        assert_eq!(
+            decode_position(&key, &home, &issued).expect("own token"),
+            id
+        );
     }
 });

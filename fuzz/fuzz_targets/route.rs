@@ -7,13 +7,16 @@ use certgate_wire::{parse_operation, Operation};
 use http::Method;
 use libfuzzer_sys::fuzz_target;
 
-const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "BREW"];
+const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "BREW",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    let Ok(method) = Method::from_bytes(METHODS[selector as usize % METHODS.len()].as_bytes()) else {
+    let Ok(method) = Method::from_bytes(METHODS[selector as usize % METHODS.len()].as_bytes())
+    else {
         return;
     };
     // Path, query and body are separated by newlines, which neither a path nor a query can hold.

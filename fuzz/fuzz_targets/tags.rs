@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     let mut tags = Tags::new();
     let mut fields = data.split(|&b| b == 0);
     while let (Some(k), v) = (fields.next(), fields.next()) {
-        let value = v.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+        let value = v
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
         tags.insert(String::from_utf8_lossy(k).into_owned(), value);
     }
     if certgate_core::tags::validate(&tags).is_ok() {

@@ -123,7 +123,10 @@ impl LimitArgs {
                 "header-read-timeout-seconds",
                 self.header_read_timeout_seconds,
             )?,
-            body_read_timeout: seconds("body-read-timeout-seconds", self.body_read_timeout_seconds)?,
+            body_read_timeout: seconds(
+                "body-read-timeout-seconds",
+                self.body_read_timeout_seconds,
+            )?,
             shutdown_grace: seconds("shutdown-grace-seconds", self.shutdown_grace_seconds)?,
         })
     }

@@ -27,9 +27,7 @@ pub struct App {
 }
 
 fn too_large(max: usize) -> AwsError {
-    AwsError::RequestEntityTooLarge(format!(
-        "Request body must not be larger than {max} bytes"
-    ))
+    AwsError::RequestEntityTooLarge(format!("Request body must not be larger than {max} bytes"))
 }
 
 /// How much of an oversized body is read and thrown away so that its sender sees the 413, as a

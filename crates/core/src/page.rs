@@ -62,9 +62,12 @@ impl PageKey {
     /// A key from stored bytes; a short key would make tokens guessable and is refused.
     pub fn new(bytes: &SecretBytes) -> Result<Self, Error> {
         if bytes.expose().len() < 16 {
-            return Err(Error::internal("the pagination key is shorter than 16 bytes"));
+            return Err(Error::internal(
+                "the pagination key is shorter than 16 bytes",
+            ));
         }
-        let mac = Hmac::<Sha256>::new_from_slice(bytes.expose()).map_err(|e| Error::internal(e.to_string()))?;
+        let mac = Hmac::<Sha256>::new_from_slice(bytes.expose())
+            .map_err(|e| Error::internal(e.to_string()))?;
         Ok(PageKey(mac))
     }
 

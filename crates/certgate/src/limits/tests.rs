@@ -54,8 +54,14 @@ fn out_of_range_values_are_refused_with_the_flag_named() {
         ("--max-in-flight=0", "max-in-flight"),
         ("--max-header-bytes=100", "max-header-bytes"),
         ("--max-body-bytes=0", "max-body-bytes"),
-        ("--header-read-timeout-seconds=0", "header-read-timeout-seconds"),
-        ("--body-read-timeout-seconds=-1", "body-read-timeout-seconds"),
+        (
+            "--header-read-timeout-seconds=0",
+            "header-read-timeout-seconds",
+        ),
+        (
+            "--body-read-timeout-seconds=-1",
+            "body-read-timeout-seconds",
+        ),
         ("--shutdown-grace-seconds=NaN", "shutdown-grace-seconds"),
         ("--shutdown-grace-seconds=inf", "shutdown-grace-seconds"),
     ] {

@@ -53,7 +53,10 @@ fn position_of_another_scope_or_key_is_refused() {
         scope("111111111111", "eu-west-1"),
     ] {
         assert!(
-            matches!(decode_position(&key(1), &other, &token), Err(Error::BadRequest(_))),
+            matches!(
+                decode_position(&key(1), &other, &token),
+                Err(Error::BadRequest(_))
+            ),
             "{other:?}"
         );
     }
@@ -69,7 +72,10 @@ fn position_forged_truncated_or_altered_is_refused() {
     let token = encode_position(&k, &home, &id);
     // Every strict prefix, including the empty token.
     for n in 0..token.len() {
-        assert!(decode_position(&k, &home, &token[..n]).is_err(), "prefix {n}");
+        assert!(
+            decode_position(&k, &home, &token[..n]).is_err(),
+            "prefix {n}"
+        );
     }
     // Every single-byte change of the decoded token: the id, the version and the tag.
     let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
