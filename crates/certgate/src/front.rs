@@ -120,8 +120,8 @@ fn serve_connection(
     let builder = builder.clone();
     let watcher = graceful.watcher();
     tokio::spawn(async move {
-        // hyper's head timeout runs once a request has begun; a client that connects and sends
-        // nothing at all is closed here, so an idle socket cannot be held open for free.
+        // The auto builder first reads to tell HTTP/1 from HTTP/2, with no timeout of its own; a
+        // client that connects and sends nothing is closed here, so a silent socket costs nothing.
         let mut probe = [0u8; 1];
         match tokio::time::timeout(first_byte_timeout, stream.peek(&mut probe)).await {
             Ok(Ok(n)) if n > 0 => {}

@@ -10,7 +10,8 @@
 //!   AWS SDKs treat as throttling and retry with backoff;
 //! - headers larger than the limit: `431` (hyper's own answer: no body, as the request could not
 //!   be read);
-//! - headers not received within the header timeout: the connection is closed;
+//! - headers not received within the header timeout (idle keep-alive connections included): the
+//!   connection is closed;
 //! - a body larger than the limit: `413 RequestEntityTooLargeException`;
 //! - a body not received within the body timeout: `408 RequestTimeoutException`, connection closed.
 
@@ -31,7 +32,9 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Time a client has to send a request's head, from its first byte.
+    /// Time a client has to send a request's head, from the connection's start or the end of the
+    /// previous answer: hyper starts the clock when it begins waiting for a head, so this is also
+    /// how long an idle keep-alive connection is kept.
     pub header_read_timeout: Duration,
     /// Time a client has to send a request's body, from the end of its head.
     pub body_read_timeout: Duration,
