@@ -4,8 +4,10 @@
 pub mod access;
 pub mod certs;
 pub mod console;
+mod front;
 pub mod inventory;
 pub mod keys;
+pub mod limits;
 pub mod logging;
 pub mod ops;
 pub mod server;
@@ -13,5 +15,6 @@ pub mod service;
 pub mod store_admin;
 pub mod throttle;
 
-pub use server::{serve, App};
+pub use limits::Limits;
+pub use server::{serve, serve_with_limits, App};
 pub use service::{Service, ServiceConfig};

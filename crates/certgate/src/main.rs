@@ -76,6 +76,9 @@ struct ServeArgs {
 
     #[command(flatten)]
     master_key: certgate::keys::MasterKeyArgs,
+
+    #[command(flatten)]
+    limits: certgate::limits::LimitArgs,
 }
 
 async fn shutdown_signal() {
@@ -103,6 +106,7 @@ async fn shutdown_signal() {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let limits = args.limits.limits()?;
     let url = StoreUrl::parse(&args.store)?;
     let store = certgate_store::open(&url)
         .await
@@ -130,6 +134,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         console: args.console.console(store, clock),
         access,
     });
+    app.service
+        .page_key()
+        .await
+        .map_err(|e| format!("cannot read the pagination key from the store: {e}"))?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -143,7 +151,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let _ = writeln!(out, "certgate listening on http://{addr}");
     let _ = out.flush();
     tracing::info!(%addr, store = %url, "ready");
-    certgate::serve(listener, app, shutdown_signal())
+    certgate::serve_with_limits(listener, app, shutdown_signal(), limits)
         .await
         .map_err(|e| format!("server failed: {e}"))
 }

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::serve::ListenerExt;
 use certgate_core::source::IdSource;
 use certgate_core::Error;
-use certgate_wire::{AwsError, Caller, Operation, Output, MAX_BODY_BYTES};
+use certgate_wire::{AwsError, Caller, Operation, Output};
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use tokio::net::TcpListener;
 
+use crate::limits::{BodyLimits, Limits};
 use crate::ops::access::record;
 use crate::ops::Endpoint;
 use crate::service::Service;
@@ -32,25 +32,25 @@ pub struct App {
     pub access: crate::access::Access,
 }
 
-fn too_large() -> AwsError {
-    AwsError::RequestEntityTooLarge(format!(
-        "Request body must not be larger than {MAX_BODY_BYTES} bytes"
-    ))
+fn too_large(max: usize) -> AwsError {
+    AwsError::RequestEntityTooLarge(format!("Request body must not be larger than {max} bytes"))
 }
 
-/// How much of an oversized body is read and thrown away so that its sender sees the 413. Closing a
-/// connection with unread data in the socket makes the kernel reset it, and the client then gets a
-/// broken connection instead of the answer; past this bound the connection is closed all the same.
-const DRAIN_LIMIT_BYTES: usize = 16 * MAX_BODY_BYTES;
+/// How much of an oversized body is read and thrown away so that its sender sees the 413, as a
+/// multiple of the body limit. Closing a connection with unread data in the socket makes the kernel
+/// reset it, and the client then gets a broken connection instead of the answer; past this bound
+/// the connection is closed all the same.
+const DRAIN_FACTOR: usize = 16;
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
-/// Reads and discards what is left of a body, within `DRAIN_LIMIT_BYTES` and `DRAIN_TIME`.
-async fn drain(mut body: Body) {
+/// Reads and discards what is left of a body, within `DRAIN_FACTOR` times the limit and
+/// `DRAIN_TIME`.
+async fn drain(mut body: Body, max: usize) {
     let _ = tokio::time::timeout(DRAIN_TIME, async {
         let mut drained = 0usize;
         while let Some(Ok(frame)) = body.frame().await {
             drained += frame.data_ref().map_or(0, |d| d.len());
-            if drained > DRAIN_LIMIT_BYTES {
+            if drained > DRAIN_FACTOR.saturating_mul(max) {
                 break;
             }
         }
@@ -58,25 +58,49 @@ async fn drain(mut body: Body) {
     .await;
 }
 
-async fn read_body(mut body: Body, declared: Option<u64>) -> Result<bytes::Bytes, AwsError> {
+async fn read_body(
+    mut body: Body,
+    declared: Option<u64>,
+    max: usize,
+) -> Result<bytes::Bytes, AwsError> {
     // A declared length over the limit is refused without buffering anything.
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        drain(body).await;
-        return Err(too_large());
+    if declared.is_some_and(|n| n > max as u64) {
+        drain(body, max).await;
+        return Err(too_large(max));
     }
     let mut buffer = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame
             .map_err(|e| AwsError::bad_request(format!("Could not read the request body: {e}")))?;
         if let Some(data) = frame.data_ref() {
-            if buffer.len() + data.len() > MAX_BODY_BYTES {
-                drain(body).await;
-                return Err(too_large());
+            if buffer.len() + data.len() > max {
+                drain(body, max).await;
+                return Err(too_large(max));
             }
             buffer.extend_from_slice(data);
         }
     }
     Ok(buffer.freeze())
+}
+
+/// Reads the body within the request's body limits: a client that sends it too slowly (one byte a
+/// second, say) is answered 408 instead of holding the request open for as long as it likes.
+async fn read_limited(
+    body: Body,
+    declared: Option<u64>,
+    limits: BodyLimits,
+) -> Result<bytes::Bytes, AwsError> {
+    tokio::time::timeout(
+        limits.read_timeout,
+        read_body(body, declared, limits.max_bytes),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(AwsError::RequestTimeout(format!(
+            "The request body was not received within {} seconds",
+            limits.read_timeout.as_secs_f64()
+        )))
+    })
 }
 
 /// Logs an internal cause with the request id, then lets the wire hide it from the client.
@@ -157,7 +181,12 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse().ok());
-        let body = read_body(body, declared).await?;
+        let limits = parts
+            .extensions
+            .get::<BodyLimits>()
+            .copied()
+            .unwrap_or_default();
+        let body = read_limited(body, declared, limits).await?;
         let principal = app.access.authenticate(&parts, &body, caller)?;
         // With verified signatures the account is the credentials file's, not the key id's.
         scope = Some(principal.caller.scope.clone());
@@ -207,20 +236,24 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     response.map(Body::from)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes
+/// the requests in flight.
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = axum::Router::new().fallback(handle).with_state(app);
-    // Without TCP_NODELAY a small response can sit in the kernel for ~40 ms waiting for an ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with_limits(listener, app, shutdown, Limits::default()).await
+}
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes, then stops accepting and
+/// finishes the requests in flight within `limits.shutdown_grace`.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let router = axum::Router::new().fallback(handle).with_state(app.clone());
+    crate::front::run(listener, router, app, shutdown, limits).await
 }

@@ -11,7 +11,7 @@ use certgate_core::{
 use certgate_pki::seal::MasterKey;
 use certgate_pki::{PrivateKey, Profile};
 use certgate_store::{DynStore, NewCertificate, StoreError};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::ops::metrics::Metrics;
 
@@ -46,6 +46,9 @@ pub struct Service {
     /// generator failed to make the in-memory default; generation then refuses to run.
     master_key: Option<Arc<MasterKey>>,
     metrics: Metrics,
+    /// The key of `position` tokens, read (or created) once from the store's settings so that
+    /// every node serving the store accepts every other node's tokens.
+    page_key: OnceCell<page::PageKey>,
 }
 
 fn from_store(e: StoreError) -> Error {
@@ -98,6 +101,7 @@ impl Service {
             // with the master key from its file.
             master_key: MasterKey::generate().ok().map(Arc::new),
             metrics: Metrics::new(),
+            page_key: OnceCell::new(),
         }
     }
 
@@ -135,6 +139,23 @@ impl Service {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The pagination key shared by every node of the store: the first node to start sets it, the
+    /// others read the value that won. Called at start so a broken store fails fast, and again
+    /// (cached) by every list.
+    pub async fn page_key(&self) -> Result<&page::PageKey, Error> {
+        self.page_key
+            .get_or_try_init(|| async {
+                let fresh = page::PageKey::generate_bytes();
+                let stored = self
+                    .store
+                    .init_setting(page::KEY_SETTING, fresh.expose())
+                    .await
+                    .map_err(from_store)?;
+                page::PageKey::new(&SecretBytes::new(stored))
+            })
+            .await
     }
 
     /// Generates a key and issues its certificate on a blocking thread, at most
@@ -220,8 +241,9 @@ impl Service {
         position: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Certificate>, Option<String>), Error> {
+        let key = self.page_key().await?;
         let after = position
-            .map(|p| page::decode_position(&scope.region, p))
+            .map(|p| page::decode_position(key, scope, p))
             .transpose()?;
         // One row more than asked tells whether a next page exists without a second query.
         let mut items = self
@@ -233,7 +255,7 @@ impl Service {
             items.truncate(limit as usize);
             items
                 .last()
-                .map(|c| page::encode_position(&scope.region, &c.id))
+                .map(|c| page::encode_position(key, scope, &c.id))
         } else {
             None
         };

@@ -18,6 +18,8 @@ pub enum AwsError {
     UnknownOperation(String),
     /// The body is larger than the service accepts.
     RequestEntityTooLarge(String),
+    /// The body did not arrive in time.
+    RequestTimeout(String),
     /// The `Authorization` header or presigned query is malformed.
     IncompleteSignature(String),
     ServiceUnavailable(String),
@@ -42,6 +44,7 @@ impl AwsError {
             AwsError::TooManyRequests { .. } => "TooManyRequestsException",
             AwsError::UnknownOperation(_) => "UnknownOperationException",
             AwsError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            AwsError::RequestTimeout(_) => "RequestTimeoutException",
             AwsError::IncompleteSignature(_) => "IncompleteSignatureException",
             AwsError::ServiceUnavailable(_) => "ServiceUnavailableException",
             AwsError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
@@ -60,6 +63,7 @@ impl AwsError {
             | AwsError::UnrecognizedClient
             | AwsError::InvalidSignature(_) => 403,
             AwsError::NotFound(_) | AwsError::UnknownOperation(_) => 404,
+            AwsError::RequestTimeout(_) => 408,
             AwsError::Conflict(_) => 409,
             AwsError::RequestEntityTooLarge(_) => 413,
             AwsError::LimitExceeded(_) | AwsError::TooManyRequests { .. } => 429,
@@ -78,6 +82,7 @@ impl AwsError {
             | AwsError::TooManyRequests { message: m, .. }
             | AwsError::UnknownOperation(m)
             | AwsError::RequestEntityTooLarge(m)
+            | AwsError::RequestTimeout(m)
             | AwsError::IncompleteSignature(m)
             | AwsError::InvalidSignature(m)
             | AwsError::ServiceUnavailable(m) => m,

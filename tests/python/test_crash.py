@@ -1,0 +1,203 @@
+"""Crash consistency: concurrent generates, updates and deletes while the server is killed with
+SIGKILL at random moments, many times, and restarted on the same SQLite file. Every request that
+was answered with success must be reflected exactly afterwards; a request cut off by the kill may
+or may not have happened, but never half.
+
+Bounded by CRASH_SECONDS (default 40). The number of kills survived is printed (pytest -s shows it)
+and written to the file named by CERTGATE_CRASH_REPORT, if set."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+
+from botocore.exceptions import BotoCoreError, ClientError
+from cryptography import x509
+
+from certgate_helpers import DEFAULT_REGION, CertgateServer, list_all_ids, make_boto_client, new_account
+
+CRASH_SECONDS = float(os.environ.get("CERTGATE_CRASH_SECONDS", "40"))
+WORKERS = 6
+QUOTA = 1000
+
+
+class Cluster:
+    """The one server process, replaced after every kill; workers follow its current URL."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.store = tmp_path / "store" / "certgate.db"
+        self.store.parent.mkdir(parents=True)
+        self.lock = threading.Lock()
+        self.up = threading.Event()
+        self.restarts = 0
+        self.srv = self._start()
+
+    def _start(self) -> CertgateServer:
+        srv = CertgateServer(self.store, self.tmp_path / f"run-{self.restarts}", max_certificates=QUOTA,
+                             extra_args=["--keygen-threads=2"]).start()
+        self.up.set()
+        return srv
+
+    def url(self) -> str:
+        self.up.wait(60)
+        with self.lock:
+            return self.srv.url
+
+    def kill_and_restart(self) -> None:
+        with self.lock:
+            self.up.clear()
+            self.srv.proc.kill()
+            self.srv.proc.wait(10)
+            self.restarts += 1
+            self.srv = self._start()
+
+
+class Worker(threading.Thread):
+    """Works on its own account only, so what it was told is the whole truth of that scope."""
+
+    def __init__(self, cluster: Cluster, stop: threading.Event, seed: int):
+        super().__init__(daemon=True)
+        self.cluster, self.stop, self.rng = cluster, stop, random.Random(seed)
+        self.account = new_account()
+        self.live: dict[str, dict] = {}          # acknowledged and not deleted: id -> {pem, description}
+        self.deleted: set[str] = set()           # acknowledged deletes
+        self.uncertain: dict[str, dict] = {}     # an update or delete was cut off: may or may not have happened
+        self.generates_in_doubt = 0              # generates cut off: a certificate may exist that nobody was told of
+        self.acked = 0
+        self.errors: list[str] = []
+        self.cutoffs: list[str] = []
+
+    def run(self) -> None:
+        url = self.cluster.url()
+        client = make_boto_client(url, DEFAULT_REGION, self.account)
+        while not self.stop.is_set():
+            if self.cluster.url() != url:
+                url = self.cluster.url()
+                client = make_boto_client(url, DEFAULT_REGION, self.account)
+            op = "generate" if len(self.live) < 3 else self.rng.choice(["generate", "update", "update", "delete"])
+            cert_id = self.rng.choice(sorted(self.live)) if self.live and op != "generate" else None
+            description = f"d{self.rng.randrange(10**9)}"
+            try:
+                if op == "generate":
+                    out = client.generate_client_certificate(description=description)
+                    self.live[out["clientCertificateId"]] = {"pem": out["pemEncodedCertificate"],
+                                                             "description": description}
+                elif op == "update":
+                    client.update_client_certificate(
+                        clientCertificateId=cert_id,
+                        patchOperations=[{"op": "replace", "path": "/description", "value": description}])
+                    self.live[cert_id]["description"] = description
+                else:
+                    client.delete_client_certificate(clientCertificateId=cert_id)
+                    self.deleted.add(cert_id)
+                    del self.live[cert_id]
+                self.acked += 1
+            except ClientError as e:
+                # The server answered an error: nothing acknowledged, but nothing may be wrong either.
+                self.errors.append(f"{op} {cert_id}: {e.response['Error']}")
+            except BotoCoreError as e:
+                self.cutoffs.append(type(e).__name__)
+                # Cut off by the kill: the outcome is unknown until checked.
+                if op == "generate":
+                    self.generates_in_doubt += 1
+                else:
+                    self.uncertain[cert_id] = {**self.live.pop(cert_id), "op": op, "wanted": description}
+                time.sleep(0.05)
+
+
+def check_worker(worker: Worker, url: str) -> None:
+    client = make_boto_client(url, DEFAULT_REGION, worker.account)
+    listed = list_all_ids(client)
+    assert len(listed) == len(set(listed)), "a certificate is listed twice"
+    listed = set(listed)
+    for cert_id, want in worker.live.items():
+        assert cert_id in listed, f"acknowledged certificate {cert_id} is gone"
+        got = client.get_client_certificate(clientCertificateId=cert_id)
+        assert got["pemEncodedCertificate"] == want["pem"], cert_id
+        assert got.get("description") == want["description"], cert_id
+    for cert_id in worker.deleted:
+        assert cert_id not in listed, f"acknowledged delete of {cert_id} came back"
+    for cert_id, was in worker.uncertain.items():
+        if cert_id in listed:
+            got = client.get_client_certificate(clientCertificateId=cert_id)
+            assert got["pemEncodedCertificate"] == was["pem"]
+            # A cut-off update happened wholly or not at all.
+            assert got.get("description") in (was["description"], was["wanted"])
+        else:
+            assert was["op"] == "delete", f"{cert_id} vanished though only an update was cut off"
+    unknown = listed - set(worker.live) - set(worker.uncertain)
+    assert len(unknown) <= worker.generates_in_doubt, "certificates appeared that no generate made"
+    for cert_id in listed:
+        # No half-written certificate: every one listed is whole and parses.
+        got = client.get_client_certificate(clientCertificateId=cert_id)
+        x509.load_pem_x509_certificate(got["pemEncodedCertificate"].encode())
+        assert got["expirationDate"] > got["createdDate"]
+
+
+def test_kill_9_at_random_points_loses_nothing_acknowledged(tmp_path):
+    cluster = Cluster(tmp_path)
+    stop = threading.Event()
+    workers = [Worker(cluster, stop, seed) for seed in range(WORKERS)]
+    for w in workers:
+        w.start()
+    rng = random.Random(1234)
+    deadline = time.monotonic() + CRASH_SECONDS
+    kills = 0
+    while time.monotonic() < deadline:
+        # Kill at a random moment once the new process has acknowledged a random number of
+        # requests, so every life of the server does some work however slow the machine is.
+        acked_before = sum(w.acked for w in workers)
+        wanted = rng.randint(2, 12)
+        while sum(w.acked for w in workers) - acked_before < wanted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.3))
+        cluster.kill_and_restart()
+        kills += 1
+    stop.set()
+    for w in workers:
+        w.join(120)
+    # A last kill with no traffic, then a clean restart for the checks.
+    cluster.kill_and_restart()
+    kills += 1
+    url = cluster.url()
+    acked = sum(w.acked for w in workers)
+    try:
+        for w in workers:
+            assert not w.errors, w.errors[:5]
+            check_worker(w, url)
+    finally:
+        cluster.srv.terminate()
+
+    # Quota usage equals what is listed: with a quota of (listed + 2), exactly two more generates
+    # succeed and the third is refused.
+    w = workers[0]
+    final = CertgateServer(cluster.store, tmp_path / "final", max_certificates=None).start()
+    try:
+        listed = len(list_all_ids(make_boto_client(final.url, DEFAULT_REGION, w.account)))
+    finally:
+        final.terminate()
+    quota_srv = CertgateServer(cluster.store, tmp_path / "quota", max_certificates=listed + 2).start()
+    try:
+        client = make_boto_client(quota_srv.url, DEFAULT_REGION, w.account)
+        client.generate_client_certificate()
+        client.generate_client_certificate()
+        try:
+            client.generate_client_certificate()
+            raise AssertionError("the quota let a certificate past its count")
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "LimitExceededException"
+    finally:
+        quota_srv.terminate()
+
+    report = {"kills": kills, "acknowledged": acked,
+              "in_doubt": sum(w.generates_in_doubt + len(w.uncertain) for w in workers),
+              "seconds": CRASH_SECONDS}
+    print(f"crash test: {json.dumps(report)}")
+    if os.environ.get("CERTGATE_CRASH_REPORT"):
+        with open(os.environ["CERTGATE_CRASH_REPORT"], "w") as f:
+            json.dump(report, f)
+    assert kills >= 10 and acked >= 2 * kills, (report, [w.cutoffs[:5] for w in workers])

@@ -1,0 +1,183 @@
+"""Limits against abuse, each set by its flag on the real binary and driven over raw sockets: too many
+connections (503), too many requests in flight (429), heads and bodies too large (431, 413), and
+clients too slow with their head (closed) or body (408)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from certgate_helpers import RawClient, assert_aws_error
+
+REQUEST = b"GET /clientcertificates HTTP/1.1\r\nHost: certgate\r\n\r\n"
+
+
+@pytest.fixture
+def limited(tmp_path):
+    """Starts a server with extra flags on its own store."""
+    from certgate_helpers import CertgateServer
+
+    started = []
+
+    def start(*flags: str) -> CertgateServer:
+        srv = CertgateServer(tmp_path / f"s{len(started)}" / "c.db", tmp_path / f"w{len(started)}",
+                             extra_args=list(flags))
+        srv.store.parent.mkdir(parents=True, exist_ok=True)
+        started.append(srv)
+        return srv.start()
+
+    yield start
+    for srv in started:
+        srv.terminate()
+
+
+def connect(url: str, timeout: float = 30.0) -> socket.socket:
+    u = urlparse(url)
+    return socket.create_connection((u.hostname, u.port), timeout=timeout)
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict, bytes]:
+    """Reads one HTTP/1.1 response with a Content-Length body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, headers, body
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """True once the server has closed: reads return EOF or the connection is reset."""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_connections_over_the_limit_get_503_and_are_closed(limited):
+    srv = limited("--max-connections=2")
+    held = [connect(srv.url) for _ in range(2)]
+    for s in held:
+        s.sendall(REQUEST)
+        assert read_response(s)[0] == 200
+    extra = connect(srv.url)
+    extra.sendall(REQUEST)
+    status, headers, body = read_response(extra)
+    assert status == 503 and headers["x-amzn-errortype"] == "ServiceUnavailableException", body
+    assert headers.get("connection") == "close"
+    assert closed_by_server(extra)
+    # The connections within the limit still work; once one closes, a new one is served again.
+    held[0].sendall(REQUEST)
+    assert read_response(held[0])[0] == 200
+    held[1].close()
+    for _ in range(100):
+        s = connect(srv.url)
+        s.sendall(REQUEST)
+        status = read_response(s)[0]
+        s.close()
+        if status == 200:
+            break
+        time.sleep(0.1)
+    assert status == 200
+
+
+def test_requests_over_the_in_flight_limit_get_429(limited):
+    srv = limited("--max-in-flight=1", "--body-read-timeout-seconds=120")
+    # A request whose body is still coming holds the only slot.
+    slow = connect(srv.url)
+    body = b'{"description": "held"}'
+    slow.sendall(b"POST /clientcertificates HTTP/1.1\r\nHost: certgate\r\nContent-Type: application/json\r\n"
+                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:5])
+    raw = RawClient(srv.url)
+    for _ in range(100):
+        resp = raw.list()
+        if resp.status_code == 429:
+            break
+        time.sleep(0.1)
+    assert_aws_error(resp, "TooManyRequestsException", 429)
+    assert resp.headers.get("Retry-After") == "1"
+    # The held request completes normally, and the slot is free again.
+    slow.sendall(body[5:])
+    status, _, answer = read_response(slow)
+    assert status == 201, answer
+    assert raw.list().status_code == 200
+
+
+def test_head_larger_than_the_limit_is_431(limited):
+    srv = limited("--max-header-bytes=8192")
+    raw = RawClient(srv.url, sign=False)
+    assert raw.request("GET", "/clientcertificates", headers={"X-Pad": "a" * 2000}).status_code == 200
+    resp = raw.request("GET", "/clientcertificates", headers={"X-Pad": "a" * 20000})
+    assert resp.status_code == 431
+
+
+def test_body_larger_than_the_limit_is_413(limited):
+    srv = limited("--max-body-bytes=100")
+    raw = RawClient(srv.url)
+    assert raw.generate(description="small").status_code == 201
+    assert_aws_error(raw.generate(description="x" * 200), "RequestEntityTooLargeException", 413)
+
+
+def test_client_sending_its_head_one_byte_at_a_time_is_cut_off(limited):
+    srv = limited("--header-read-timeout-seconds=1")
+    s = connect(srv.url, timeout=0.2)
+    request = b"GET /clientcertificates HTTP/1.1\r\nHost: certgate\r\nX-Pad: " + b"a" * 60 + b"\r\n\r\n"
+    cut_off = False
+    for byte in request:
+        try:
+            s.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            cut_off = True
+            break
+        if closed_by_server(s):
+            cut_off = True
+            break
+    assert cut_off, "the server let a client send its head at five bytes a second to the end"
+
+
+def test_client_that_connects_and_says_nothing_is_closed(limited):
+    srv = limited("--header-read-timeout-seconds=1")
+    s = connect(srv.url, timeout=30)
+    assert closed_by_server(s)
+
+
+def test_client_sending_its_body_one_byte_at_a_time_gets_408(limited):
+    srv = limited("--body-read-timeout-seconds=1")
+    s = connect(srv.url, timeout=0.2)
+    body = b'{"description": "' + b"d" * 100 + b'"}'
+    s.sendall(b"POST /clientcertificates HTTP/1.1\r\nHost: certgate\r\nContent-Type: application/json\r\n"
+              + f"Content-Length: {len(body)}\r\n\r\n".encode())
+    answer = b""
+    for byte in body:
+        try:
+            s.sendall(bytes([byte]))
+            answer += s.recv(65536)
+        except socket.timeout:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if b"\r\n\r\n" in answer:
+            break
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"x-amzn-errortype: RequestTimeoutException" in answer.lower().replace(
+        b"requesttimeoutexception", b"RequestTimeoutException")
+    assert b"connection: close" in answer.lower()
