@@ -48,6 +48,9 @@ struct ServeArgs {
     /// RSA keys generated at once; defaults to the number of CPU cores.
     #[arg(long, env = "CERTGATE_KEYGEN_THREADS")]
     keygen_threads: Option<usize>,
+
+    #[command(flatten)]
+    key_pool: certgate::pool::KeyPoolArgs,
 }
 
 async fn shutdown_signal() {
@@ -87,10 +90,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         config.keygen_concurrency = n.max(1);
     }
     let ids = Arc::new(RandomIds);
-    let app = Arc::new(App {
-        service: Service::new(store, Arc::new(SystemClock), ids.clone(), config),
-        ids,
-    });
+    let mut service = Service::new(store, Arc::new(SystemClock), ids.clone(), config);
+    if let Some(pool) =
+        (args.key_pool.start()).map_err(|e| format!("cannot start the key pool: {e}"))?
+    {
+        service = service.with_key_pool(pool);
+    }
+    let app = Arc::new(App { service, ids });
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

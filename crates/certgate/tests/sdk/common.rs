@@ -37,6 +37,8 @@ pub struct Options {
     pub manual_clock: bool,
     /// Wraps the fresh SQLite store, for tests that inject faults.
     pub wrap_store: Option<fn(certgate_store::DynStore) -> certgate_store::DynStore>,
+    /// A key pool of (capacity, workers); none by default, so most tests make keys on the spot.
+    pub key_pool: Option<(usize, usize)>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             max_certificates_per_region: certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION,
             manual_clock: true,
             wrap_store: None,
+            key_pool: None,
         }
     }
 }
@@ -79,18 +82,21 @@ impl Server {
             Arc::new(SystemClock)
         };
         let ids = Arc::new(RandomIds);
-        let app = certgate::App {
-            service: certgate::Service::new(
-                store,
-                clock,
-                ids.clone(),
-                certgate::ServiceConfig {
-                    max_certificates_per_region: options.max_certificates_per_region,
-                    keygen_concurrency: 2,
-                },
-            ),
-            ids,
-        };
+        let mut service = certgate::Service::new(
+            store,
+            clock,
+            ids.clone(),
+            certgate::ServiceConfig {
+                max_certificates_per_region: options.max_certificates_per_region,
+                keygen_concurrency: 2,
+            },
+        );
+        if let Some((capacity, workers)) = options.key_pool {
+            service = service.with_key_pool(
+                certgate::KeyPool::start(capacity, workers).expect("start the key pool"),
+            );
+        }
+        let app = certgate::App { service, ids };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

@@ -72,6 +72,7 @@ mod faults;
 mod generate;
 mod isolation;
 mod list;
+mod pool;
 mod quota;
 mod tags;
 mod update;
