@@ -156,8 +156,31 @@ impl std::fmt::Debug for KeyPool {
     }
 }
 
+/// How much a refill worker yields to everything else (Linux nice value). Refilling is work for
+/// later: while requests are waiting for a core, they should get it first, and the pool should use
+/// what is left over. When nothing else runs, the workers still get every idle core.
+#[cfg(target_os = "linux")]
+const WORKER_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority (on Linux, `setpriority` on a thread id applies
+/// to that thread only). Failing to is harmless: the pool then competes as an equal.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take plain integers and touch no memory of ours.
+        let failed = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, WORKER_NICENESS) != 0
+        };
+        if failed {
+            tracing::debug!("key pool: could not lower the worker's priority");
+        }
+    }
+}
+
 /// A worker's loop: wait for room, make a key outside the lock, queue it.
 fn fill(shared: &Shared, generate: &(dyn Fn() -> Result<PrivateKey, PkiError> + Send + Sync)) {
+    lower_priority();
     loop {
         {
             let mut state = lock(&shared.state);

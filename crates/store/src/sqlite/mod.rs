@@ -19,6 +19,9 @@ use crate::{NewCertificate, Result, ScanCursor, Store, StoreError, StoredCertifi
 /// has few cores to run more queries on anyway.
 const MAX_READERS: usize = 8;
 
+/// The largest page read on the caller's thread (see `read_short`); the API's default page is 25.
+const SHORT_PAGE: u32 = 101;
+
 const COLUMNS: &str = "id, description, pem, created_at, expires_at, tags";
 
 pub struct SqliteStore {
@@ -217,6 +220,29 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
+    /// Runs a short read (a keyed lookup, a count, one small page) right here on the calling thread
+    /// when a pooled connection is free, and on a blocking thread otherwise. Such a read takes
+    /// microseconds, far less than handing it to another thread and back, and WAL readers never wait
+    /// for the writer, so the caller's thread is not held up.
+    async fn read_short<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let permit = match self.inner.read_permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => return self.read(f).await,
+        };
+        let pooled = lock(&self.inner.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.inner.path).map_err(backend)?,
+        };
+        let result = f(&conn);
+        lock(&self.inner.readers).push(conn);
+        drop(permit);
+        result
+    }
+
     /// Reads a certificate's tags, lets `change` compute the new ones and writes them, in one
     /// immediate transaction so that concurrent tag changes never lose each other's writes.
     async fn change_tags(
@@ -287,7 +313,7 @@ impl Store for SqliteStore {
 
     async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>> {
         let (scope, id) = (scope.clone(), id.clone());
-        self.read(move |conn| select_one(conn, &scope, &id).map_err(backend))
+        self.read_short(move |conn| select_one(conn, &scope, &id).map_err(backend))
             .await
     }
 
@@ -317,7 +343,7 @@ impl Store for SqliteStore {
             scope.clone(),
             after.map(|a| a.as_str().to_string()).unwrap_or_default(),
         );
-        self.read(move |conn| {
+        let read = move |conn: &Connection| {
             // Every valid id sorts after the empty string, so the first page needs no second query.
             let mut stmt = conn
                 .prepare_cached(&format!(
@@ -332,8 +358,13 @@ impl Store for SqliteStore {
                 )
                 .map_err(backend)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
-        })
-        .await
+        };
+        // A small page is a short read; a long one (up to 500 rows) is worth a blocking thread.
+        if limit <= SHORT_PAGE {
+            self.read_short(read).await
+        } else {
+            self.read(read).await
+        }
     }
 
     async fn count(&self, scope: &Scope) -> Result<u64> {
