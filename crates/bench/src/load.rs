@@ -37,6 +37,18 @@ impl Stats {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
+    /// Adds another run's counts and latencies to these.
+    pub fn merge(&mut self, other: Stats) {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        if self.first_failure.is_none() {
+            self.first_failure = other.first_failure;
+        }
+    }
+
     /// The `q`-quantile latency in milliseconds (0 when nothing succeeded).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.latencies_us.is_empty() {

@@ -31,6 +31,8 @@ const MAIN_CERTIFICATES: u64 = 600;
 /// pool holds, so every request finds a key ready.
 const POOL_SIZE: usize = 128;
 const WARM_REQUESTS: u64 = 96;
+/// Slices each list-scaling phase is cut into.
+const SCALE_ROUNDS: u32 = 6;
 
 struct Options {
     quick: bool,
@@ -228,6 +230,28 @@ fn keygen_baseline(duration: Duration) -> Stats {
     stats
 }
 
+/// Issuing (signing) certificates with one key on one thread for `duration`: what a Generate with a
+/// pooled key still has to do besides storing.
+fn issue_baseline(duration: Duration) -> Result<Stats, String> {
+    let key = certgate_pki::PrivateKey::generate().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut stats = Stats::default();
+    while started.elapsed() < duration {
+        let t = Instant::now();
+        let profile = certgate_pki::Profile {
+            serial: 1 + stats.ok,
+            not_before: 1_767_225_600,
+            not_after: 1_767_225_600 + certgate_core::VALIDITY_SECONDS,
+        };
+        certgate_pki::issue(&key, &profile).map_err(|e| e.to_string())?;
+        stats.latencies_us.push(t.elapsed().as_micros() as u32);
+        stats.ok += 1;
+    }
+    stats.elapsed = started.elapsed();
+    stats.latencies_us.sort_unstable();
+    Ok(stats)
+}
+
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -320,6 +344,7 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     // Raw key generation first, with nothing else running.
     let keygen = keygen_baseline(options.phase.max(Duration::from_secs(2)));
     report.keygen(&keygen);
+    report.issue(&issue_baseline(options.phase.min(Duration::from_secs(2)))?);
 
     let db = work.join("certgate.db");
     let ids = seed_database(&db, options.big).await?;
@@ -383,11 +408,30 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
             report.against_hello(name, clients, stats);
         }
     }
-    for (account, count) in SCALE_ACCOUNTS.iter().zip([10, 1_000, options.big]) {
-        let request = fixed(load::get("/clientcertificates?limit=25", &auth(account)));
-        for clients in [1, 64] {
-            let stats = load::run(server.addr, clients, phase, request.clone()).await;
-            report.list_scale(count, clients, stats);
+    // Pages of 10, so that every size answers the same number of items (the smallest region holds
+    // only 10) and the figures differ only by the size of the collection behind the page.
+    // The three sizes take turns in short slices, so that a change in the machine's background load
+    // falls on all of them alike instead of on whichever ran at that moment.
+    let sizes: Vec<(u64, RequestFn)> = SCALE_ACCOUNTS
+        .iter()
+        .zip([10, 1_000, options.big])
+        .map(|(account, count)| {
+            (
+                count,
+                fixed(load::get("/clientcertificates?limit=10", &auth(account))),
+            )
+        })
+        .collect();
+    for clients in [1, 64] {
+        let mut merged: Vec<Stats> = vec![Stats::default(); sizes.len()];
+        for _ in 0..SCALE_ROUNDS {
+            for (i, (_, request)) in sizes.iter().enumerate() {
+                let slice = Until::Elapsed(options.phase / SCALE_ROUNDS);
+                merged[i].merge(load::run(server.addr, clients, slice, request.clone()).await);
+            }
+        }
+        for ((count, _), stats) in sizes.iter().zip(merged) {
+            report.list_scale(*count, clients, stats);
         }
     }
     let generate = fixed(load::with_body("POST", "/clientcertificates", &main, "{}"));

@@ -110,6 +110,17 @@ impl Report {
         );
     }
 
+    pub fn issue(&mut self, s: &Stats) {
+        self.row(
+            "certificate signing (issue), 1 core",
+            0,
+            s,
+            0.0,
+            0.0,
+            "the CPU part of a warm Generate",
+        );
+    }
+
     pub fn hello(&mut self, clients: usize, s: Stats) {
         self.hello.insert(clients, (s.rate(), s.quantile_ms(0.5)));
         self.row(
@@ -146,7 +157,7 @@ impl Report {
         }
         let (rate, p50) = self.list_small.get(&clients).copied().unwrap_or_default();
         self.row(
-            &format!("List 25 of {count} certificates"),
+            &format!("List 10 of {count} certificates"),
             clients,
             &s,
             rate,
@@ -226,7 +237,7 @@ impl Report {
         if let Some(((name, _), big)) = self
             .seen
             .iter()
-            .filter(|((n, c), _)| n.starts_with("List 25 of") && *c == 1)
+            .filter(|((n, c), _)| n.starts_with("List 10 of") && *c == 1)
             .max_by_key(|((n, _), _)| n.split(' ').nth(3).and_then(|v| v.parse::<u64>().ok()))
         {
             let r = big.1 / small.max(1e-9);
