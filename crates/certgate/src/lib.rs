@@ -10,11 +10,13 @@ pub mod keys;
 pub mod limits;
 pub mod logging;
 pub mod ops;
+pub mod pool;
 pub mod server;
 pub mod service;
 pub mod store_admin;
 pub mod throttle;
 
 pub use limits::Limits;
+pub use pool::KeyPool;
 pub use server::{serve, serve_with_limits, App};
 pub use service::{Service, ServiceConfig};

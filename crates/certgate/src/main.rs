@@ -79,6 +79,9 @@ struct ServeArgs {
 
     #[command(flatten)]
     limits: certgate::limits::LimitArgs,
+
+    #[command(flatten)]
+    key_pool: certgate::pool::KeyPoolArgs,
 }
 
 async fn shutdown_signal() {
@@ -127,9 +130,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let ids = Arc::new(RandomIds);
     let clock = args.console.clock();
+    let mut service = Service::new(store.clone(), clock.clone(), ids.clone(), config)
+        .with_master_key(Arc::new(master_key));
+    if let Some(pool) =
+        (args.key_pool.start()).map_err(|e| format!("cannot start the key pool: {e}"))?
+    {
+        service = service.with_key_pool(pool);
+    }
     let app = Arc::new(App {
-        service: Service::new(store.clone(), clock.clone(), ids.clone(), config)
-            .with_master_key(Arc::new(master_key)),
+        service,
         ids,
         console: args.console.console(store, clock),
         access,

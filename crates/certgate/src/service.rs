@@ -15,6 +15,8 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::ops::metrics::Metrics;
 
+use crate::pool::KeyPool;
+
 /// How often a generated id may collide before the request fails. With 36^6 ids and at most a
 /// quota's worth per scope, one retry is already rare.
 const ID_ATTEMPTS: usize = 8;
@@ -49,6 +51,7 @@ pub struct Service {
     /// The key of `position` tokens, read (or created) once from the store's settings so that
     /// every node serving the store accepts every other node's tokens.
     page_key: OnceCell<page::PageKey>,
+    key_pool: Option<Arc<KeyPool>>,
 }
 
 fn from_store(e: StoreError) -> Error {
@@ -102,6 +105,7 @@ impl Service {
             master_key: MasterKey::generate().ok().map(Arc::new),
             metrics: Metrics::new(),
             page_key: OnceCell::new(),
+            key_pool: None,
         }
     }
 
@@ -158,9 +162,38 @@ impl Service {
             .await
     }
 
-    /// Generates a key and issues its certificate on a blocking thread, at most
-    /// `keygen_concurrency` at a time, so the async runtime's threads never wait on RSA.
+    /// Takes keys from `pool` when it has one ready, and makes them on the spot only when it is empty.
+    pub fn with_key_pool(mut self, pool: Arc<KeyPool>) -> Self {
+        let probe = pool.clone();
+        self.metrics
+            .set_key_pool_probe(Arc::new(move || crate::ops::metrics::KeyPoolFill {
+                depth: probe.depth() as u64,
+                capacity: probe.capacity() as u64,
+            }));
+        self.key_pool = Some(pool);
+        self
+    }
+
+    /// The key pool, if there is one (for health checks and metrics).
+    pub fn key_pool(&self) -> Option<&Arc<KeyPool>> {
+        self.key_pool.as_ref()
+    }
+
+    /// Takes a key from the pool, or generates one when the pool is empty (on a blocking thread, at
+    /// most `keygen_concurrency` at a time, so the async runtime's threads never wait on RSA), and
+    /// issues its certificate.
     async fn mint(&self, profile: Profile) -> Result<(String, SecretBytes), Error> {
+        if let Some(key) = self.key_pool.as_ref().and_then(|p| p.take()) {
+            // Signing the certificate is one RSA private-key operation, about a millisecond: too
+            // long for a runtime thread, too short to need the key-generation permit.
+            return tokio::task::spawn_blocking(move || {
+                let pem = certgate_pki::issue(&key, &profile)?;
+                Ok::<_, certgate_pki::PkiError>((pem, key.pkcs8().clone()))
+            })
+            .await
+            .map_err(Error::internal)?
+            .map_err(Error::internal);
+        }
         let _permit = self.keygen.acquire().await.map_err(Error::internal)?;
         let (took, minted) = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();

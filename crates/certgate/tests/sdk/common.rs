@@ -45,6 +45,8 @@ pub struct Options {
     pub credentials: Option<&'static str>,
     /// Per-account throttling (`--throttle`).
     pub throttle: Option<certgate::throttle::Limit>,
+    /// A key pool of (capacity, workers); none by default, so most tests make keys on the spot.
+    pub key_pool: Option<(usize, usize)>,
 }
 
 impl Default for Options {
@@ -55,6 +57,7 @@ impl Default for Options {
             wrap_store: None,
             credentials: None,
             throttle: None,
+            key_pool: None,
         }
     }
 }
@@ -99,16 +102,22 @@ impl Server {
             throttle: options.throttle.map(certgate::throttle::Throttle::new),
             clock: clock.clone(),
         };
+        let mut service = certgate::Service::new(
+            store,
+            clock,
+            ids.clone(),
+            certgate::ServiceConfig {
+                max_certificates_per_region: options.max_certificates_per_region,
+                keygen_concurrency: 2,
+            },
+        );
+        if let Some((capacity, workers)) = options.key_pool {
+            service = service.with_key_pool(
+                certgate::KeyPool::start(capacity, workers).expect("start the key pool"),
+            );
+        }
         let app = certgate::App {
-            service: certgate::Service::new(
-                store,
-                clock,
-                ids.clone(),
-                certgate::ServiceConfig {
-                    max_certificates_per_region: options.max_certificates_per_region,
-                    keygen_concurrency: 2,
-                },
-            ),
+            service,
             ids,
             console: None,
             access,

@@ -77,6 +77,7 @@ mod isolation;
 mod list;
 mod ops;
 mod paginate;
+mod pool;
 mod quota;
 mod tags;
 mod throttle;

@@ -217,6 +217,30 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
+    /// Runs a point read (a keyed lookup) right here on the calling thread when a pooled connection
+    /// is free, and on a blocking thread otherwise. Such a read takes microseconds, less than handing
+    /// it to another thread and back, and WAL readers never wait for the writer, so the caller's
+    /// thread is not held up. Pages stay on the blocking pool: measured, even a page of 25 gained
+    /// nothing inline and held a runtime thread for longer.
+    async fn read_short<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let permit = match self.inner.read_permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => return self.read(f).await,
+        };
+        let pooled = lock(&self.inner.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.inner.path).map_err(backend)?,
+        };
+        let result = f(&conn);
+        lock(&self.inner.readers).push(conn);
+        drop(permit);
+        result
+    }
+
     /// Reads a certificate's tags, lets `change` compute the new ones and writes them, in one
     /// immediate transaction so that concurrent tag changes never lose each other's writes.
     async fn change_tags(
@@ -287,7 +311,7 @@ impl Store for SqliteStore {
 
     async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>> {
         let (scope, id) = (scope.clone(), id.clone());
-        self.read(move |conn| select_one(conn, &scope, &id).map_err(backend))
+        self.read_short(move |conn| select_one(conn, &scope, &id).map_err(backend))
             .await
     }
 
