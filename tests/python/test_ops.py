@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import boto3
 import requests
@@ -19,7 +20,8 @@ def version() -> str:
     return out.stdout.split()[-1]
 
 
-def test_health_reports_version_store_and_no_key_pool(server):
+def test_health_reports_version_store_and_no_key_pool(server_factory):
+    server = server_factory(extra_args=["--key-pool-size", "0"])
     resp = requests.get(server.url + "/_certgate/health", timeout=30)
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "application/json"
@@ -30,8 +32,27 @@ def test_health_reports_version_store_and_no_key_pool(server):
     assert body["store"]["engine"] == "sqlite"
     assert body["store"]["ok"] is True
     assert body["store"]["latency_ms"] >= 0
-    # No key pool yet: reported as null rather than a made-up fill.
+    # With the pool off, it is reported as null rather than a made-up fill.
     assert body["key_pool"] is None
+
+
+def test_health_and_metrics_report_the_key_pool_fill(server_factory):
+    srv = server_factory(extra_args=["--key-pool-size", "3", "--key-pool-workers", "1"])
+    deadline = time.monotonic() + 60
+    while True:
+        pool = requests.get(srv.url + "/_certgate/health", timeout=30).json()["key_pool"]
+        if pool == {"depth": 3, "capacity": 3} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert pool == {"depth": 3, "capacity": 3}
+    m = parse_metrics(requests.get(srv.url + "/metrics", timeout=30).text)
+    assert m["certgate_key_pool_depth"] == 3 and m["certgate_key_pool_capacity"] == 3
+    # The pool's workers made those keys, and their time is in the key generation histogram.
+    assert m["certgate_key_generation_duration_seconds_count"] >= 3
+    client = make_boto_client(srv.url, key=new_account())
+    client.generate_client_certificate()
+    pool = requests.get(srv.url + "/_certgate/health", timeout=30).json()["key_pool"]
+    assert pool["capacity"] == 3 and pool["depth"] <= 3
 
 
 def test_health_is_only_a_get(server):
@@ -50,7 +71,8 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 
 def test_metrics_count_requests_key_generation_and_expiry(server_factory):
-    srv = server_factory()
+    # The pool off, so that exactly the two generates below make keys.
+    srv = server_factory(extra_args=["--key-pool-size", "0"])
     client = make_boto_client(srv.url, key=new_account())
     for _ in range(2):
         client.generate_client_certificate()

@@ -132,8 +132,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let clock = args.console.clock();
     let mut service = Service::new(store.clone(), clock.clone(), ids.clone(), config)
         .with_master_key(Arc::new(master_key));
-    if let Some(pool) =
-        (args.key_pool.start()).map_err(|e| format!("cannot start the key pool: {e}"))?
+    let keygen = service.metrics().key_generation_histogram();
+    if let Some(pool) = args
+        .key_pool
+        .start_observed(move |took| keygen.observe(took.as_secs_f64()))
+        .map_err(|e| format!("cannot start the key pool: {e}"))?
     {
         service = service.with_key_pool(pool);
     }

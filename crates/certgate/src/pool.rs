@@ -233,12 +233,26 @@ pub struct KeyPoolArgs {
 impl KeyPoolArgs {
     /// Starts the pool these flags ask for, or none for a size of 0.
     pub fn start(&self) -> std::io::Result<Option<Arc<KeyPool>>> {
+        self.start_observed(|_| {})
+    }
+
+    /// Like [`KeyPoolArgs::start`], telling `observe` how long each key took to make.
+    pub fn start_observed(
+        &self,
+        observe: impl Fn(std::time::Duration) + Send + Sync + 'static,
+    ) -> std::io::Result<Option<Arc<KeyPool>>> {
         if self.key_pool_size == 0 {
             return Ok(None);
         }
         let workers = self
             .key_pool_workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        KeyPool::start(self.key_pool_size, workers).map(Some)
+        let generate: Generator = Arc::new(move || {
+            let started = std::time::Instant::now();
+            let key = PrivateKey::generate();
+            observe(started.elapsed());
+            key
+        });
+        KeyPool::start_with(self.key_pool_size, workers, generate).map(Some)
     }
 }

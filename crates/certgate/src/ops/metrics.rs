@@ -145,6 +145,12 @@ impl Metrics {
         self.keygen.observe(took.as_secs_f64());
     }
 
+    /// A handle on the key-generation histogram, for the key pool's worker threads, which make
+    /// most keys when the pool is on.
+    pub fn key_generation_histogram(&self) -> Histogram {
+        self.keygen.clone()
+    }
+
     /// Lets the key pool report its fill. Only the first registration counts: there is one pool.
     pub fn set_key_pool_probe(&self, probe: KeyPoolProbe) {
         let _ = self.key_pool.set(probe);
