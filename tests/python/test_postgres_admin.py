@@ -3,6 +3,9 @@ included, safe to re-run."""
 
 from __future__ import annotations
 
+import base64
+import os
+
 import pytest
 
 from certgate_helpers import cert_arn, list_all_ids, make_boto_client, new_account
@@ -63,7 +66,16 @@ def test_copy_moves_everything_from_sqlite_to_postgres_and_back(server_factory, 
     assert res.returncode == 0, res.stderr
     assert "copied 0 certificates" in res.stdout and "6 already there" in res.stdout, res.stdout
 
-    pg_node = PgServer(pg_url, tmp_path / "pg-node").start()
+    # The keys travelled sealed, so the destination is bound to the source's master key: a node
+    # with another key is refused at start-up, one with the source's key serves.
+    other_key = tmp_path / "other.key"
+    other_key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    other_key.chmod(0o600)
+    refused = run_certgate("serve", "--listen", "127.0.0.1:0", "--store", pg_url,
+                           "--master-key-file", str(other_key))
+    assert refused.returncode != 0 and "wrong master key" in refused.stderr, refused.stderr
+    source_key = sqlite_node.store.parent / "master.key"
+    pg_node = PgServer(pg_url, tmp_path / "pg-node", extra_args=["--master-key-file", str(source_key)]).start()
     try:
         for region in regions:
             c = make_boto_client(pg_node.url, region=region, key=account)

@@ -21,8 +21,9 @@ def start(tmp_path, name: str, *flags: str, store=None) -> CertgateServer:
 
 
 def test_sigterm_finishes_generates_in_flight_and_loses_none(tmp_path):
-    # One key at a time, so that most generates are still queued or running when SIGTERM comes.
-    srv = start(tmp_path, "a", "--keygen-threads=1", "--shutdown-grace-seconds=60")
+    # One key at a time and no key pool, so that most generates are still queued or running when
+    # SIGTERM comes.
+    srv = start(tmp_path, "a", "--keygen-threads=1", "--key-pool-size=0", "--shutdown-grace-seconds=60")
     account = new_account()
     acked: dict[str, str] = {}
     failed: list[str] = []

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use certgate_wire::AwsError;
+use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -139,6 +140,10 @@ fn serve_connection(
     });
 }
 
+/// How long connections keep reading after the shutdown signal, before they are told to close once
+/// idle.
+const SETTLE: Duration = Duration::from_millis(250);
+
 /// Accepts connections until `shutdown` completes, then drains them within the grace period.
 pub(crate) async fn run(
     listener: TcpListener,
@@ -173,8 +178,25 @@ pub(crate) async fn run(
             }
         }
     }
+    // Connections the kernel has already completed are taken rather than reset: their clients have
+    // sent, or are sending, requests that count as in flight from their side.
+    while let Some(Ok((stream, _peer))) = listener.accept().now_or_never() {
+        serve_connection(
+            stream,
+            &builder,
+            &graceful,
+            router.clone(),
+            app.clone(),
+            gates.clone(),
+            &limits,
+        );
+    }
     // No new connection from here on; the ones open finish their requests in flight and close.
     drop(listener);
+    // A connection whose request is still unread when the shutdown reaches it counts as idle and is
+    // closed, which its client sees as a lost request. A moment lets requests already on the wire be
+    // read first, so that they are finished instead.
+    tokio::time::sleep(SETTLE).await;
     tracing::info!(
         grace_seconds = limits.shutdown_grace.as_secs_f64(),
         "stopped accepting; finishing requests in flight"

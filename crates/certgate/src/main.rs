@@ -84,28 +84,32 @@ struct ServeArgs {
     key_pool: certgate::pool::KeyPoolArgs,
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Installs the SIGTERM and SIGINT handlers now and returns the future that completes on either.
+/// Installing them before readiness is announced matters: a signal that arrives between the
+/// announcement and the first poll of a lazily installed handler would kill the process outright,
+/// skipping the graceful shutdown.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    #[cfg(unix)]
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+        let int =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+        (term, int)
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -159,11 +163,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     // critical path, instead of in the first client's request.
     tokio::task::spawn_blocking(certgate_pki::warm_up);
 
+    let shutdown = shutdown_signal()?;
     let mut out = std::io::stdout();
     let _ = writeln!(out, "certgate listening on http://{addr}");
     let _ = out.flush();
     tracing::info!(%addr, store = %url, "ready");
-    certgate::serve_with_limits(listener, app, shutdown_signal(), limits)
+    certgate::serve_with_limits(listener, app, shutdown, limits)
         .await
         .map_err(|e| format!("server failed: {e}"))
 }
