@@ -9,6 +9,7 @@ shows it) and written, one JSON line per engine, to the file named by CERTGATE_C
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -30,12 +31,15 @@ QUOTA = 1000
 class Store:
     """Where every life of the server keeps its data: a SQLite file or a PostgreSQL schema URL."""
 
-    def __init__(self, sqlite_file=None, pg_url: str | None = None):
-        self.sqlite_file, self.pg_url = sqlite_file, pg_url
+    def __init__(self, sqlite_file=None, pg_url: str | None = None, key_file=None):
+        self.sqlite_file, self.pg_url, self.key_file = sqlite_file, pg_url, key_file
 
     def server(self, workdir, max_certificates: int | None, extra_args: list[str] | None = None) -> CertgateServer:
         if self.pg_url is not None:
-            return PgServer(self.pg_url, workdir, max_certificates=max_certificates, extra_args=extra_args)
+            # The test's own master key, so that no life of the server takes (or leaves) one in
+            # ./certgate-data, the default for stores that are not files.
+            args = ["--master-key-file", str(self.key_file), *(extra_args or [])]
+            return PgServer(self.pg_url, workdir, max_certificates=max_certificates, extra_args=args)
         return CertgateServer(self.sqlite_file, workdir, max_certificates=max_certificates, extra_args=extra_args)
 
 
@@ -46,9 +50,12 @@ def store(request, tmp_path):
         path.parent.mkdir(parents=True)
         yield Store(sqlite_file=path)
         return
+    key_file = tmp_path / "master.key"
+    key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    key_file.chmod(0o600)
     schema = new_schema()
     try:
-        yield Store(pg_url=store_url(schema))
+        yield Store(pg_url=store_url(schema), key_file=key_file)
     finally:
         drop_schema(schema)
 

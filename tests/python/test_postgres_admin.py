@@ -63,7 +63,10 @@ def test_copy_moves_everything_from_sqlite_to_postgres_and_back(server_factory, 
     assert res.returncode == 0, res.stderr
     assert "copied 0 certificates" in res.stdout and "6 already there" in res.stdout, res.stdout
 
-    pg_node = PgServer(pg_url, tmp_path / "pg-node").start()
+    # The keys were copied sealed: the PostgreSQL node is served with the SQLite node's master key
+    # (without it, it would take ./certgate-data/master.key, which the copy refuses to match).
+    key_file = sqlite_node.store.parent / "master.key"
+    pg_node = PgServer(pg_url, tmp_path / "pg-node", extra_args=["--master-key-file", str(key_file)]).start()
     try:
         for region in regions:
             c = make_boto_client(pg_node.url, region=region, key=account)
