@@ -65,10 +65,8 @@ def run_certgate(*args: str, timeout: float = 120) -> subprocess.CompletedProces
 class PgServer(CertgateServer):
     """A ``certgate serve`` process on a PostgreSQL store URL."""
 
-    def __init__(self, url: str, workdir: Path, max_certificates: int | None = None,
-                 extra_args: list[str] | None = None):
-        super().__init__(workdir / "unused.db", workdir, max_certificates=max_certificates,
-                         extra_args=extra_args)
+    def __init__(self, url: str, workdir: Path, max_certificates: int | None = None, **kwargs):
+        super().__init__(workdir / "unused.db", workdir, max_certificates=max_certificates, **kwargs)
         self._url = url
 
     @property
