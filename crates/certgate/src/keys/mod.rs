@@ -46,9 +46,8 @@ pub fn key_path(explicit: Option<&Path>, store: &StoreUrl) -> (PathBuf, bool) {
     if let Some(path) = explicit {
         return (path.to_path_buf(), true);
     }
-    // SQLite is the only engine today, which makes this pattern irrefutable; other engines (not
-    // files) take the `else` branch once they exist.
-    #[allow(irrefutable_let_patterns)]
+    // A SQLite store keeps its key beside its file, so moving the data directory moves both;
+    // PostgreSQL has no file of its own.
     let dir = if let StoreUrl::Sqlite(db) = store {
         db.parent()
             .filter(|p| !p.as_os_str().is_empty())

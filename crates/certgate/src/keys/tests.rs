@@ -179,6 +179,11 @@ fn the_key_lives_beside_the_sqlite_file_unless_told() {
     assert_eq!(key_path(None, &url), (PathBuf::from("./master.key"), false));
     let given = Path::new("/etc/certgate/key");
     assert_eq!(key_path(Some(given), &url), (given.to_path_buf(), true));
+    let url = StoreUrl::parse("postgres://certgate@db:5432/certgate").unwrap();
+    assert_eq!(
+        key_path(None, &url),
+        (PathBuf::from("certgate-data/master.key"), false)
+    );
 }
 
 #[test]
