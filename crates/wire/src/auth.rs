@@ -112,17 +112,38 @@ fn build_credential(
 fn parse_presigned(query: &str) -> Option<Result<SigV4Credential, AwsError>> {
     let mut credential = None;
     let (mut algorithm, mut signed_headers, mut signature) = (None, None, None);
+    // A parameter given twice is refused: the parser here and the verifier must never read
+    // different copies of one parameter.
+    let mut repeated = None;
+    let mut seen = Vec::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match k.as_ref() {
-            "X-Amz-Algorithm" => algorithm = Some(v.into_owned()),
-            "X-Amz-Credential" => credential = Some(v.into_owned()),
-            "X-Amz-SignedHeaders" => signed_headers = Some(v.into_owned()),
-            "X-Amz-Signature" => signature = Some(v.into_owned()),
-            _ => {}
+        let slot = match k.as_ref() {
+            "X-Amz-Algorithm" => &mut algorithm,
+            "X-Amz-Credential" => &mut credential,
+            "X-Amz-SignedHeaders" => &mut signed_headers,
+            "X-Amz-Signature" => &mut signature,
+            "X-Amz-Date" | "X-Amz-Expires" => {
+                if seen.contains(&k) {
+                    repeated = Some(k.into_owned());
+                } else {
+                    seen.push(k);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if slot.is_some() {
+            repeated = Some(k.into_owned());
         }
+        *slot = Some(v.into_owned());
     }
     let credential = credential?;
     Some((|| {
+        if let Some(name) = repeated {
+            return Err(incomplete(format!(
+                "The presigned request gives the '{name}' parameter more than once."
+            )));
+        }
         if algorithm.as_deref() != Some(ALGORITHM) {
             return Err(incomplete(format!("X-Amz-Algorithm must be {ALGORITHM}")));
         }

@@ -46,6 +46,22 @@ fn presigned_query() {
 }
 
 #[test]
+fn a_presigned_parameter_given_twice_is_refused() {
+    let base = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=111111111111%2F20261128%2Fap-south-1%2Fapigateway%2Faws4_request&X-Amz-Date=20261128T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=ff";
+    for extra in [
+        "X-Amz-Date=20261128T001500Z",
+        "X-Amz-Expires=900",
+        "X-Amz-Signature=00",
+        "X-Amz-Credential=222222222222%2F20261128%2Fus-east-1%2Fapigateway%2Faws4_request",
+    ] {
+        let q = format!("{base}&{extra}");
+        let err = caller(&HeaderMap::new(), Some(&q)).unwrap_err();
+        assert_eq!(err.code(), "IncompleteSignatureException", "{extra}");
+        assert!(err.message().contains("more than once"), "{extra}");
+    }
+}
+
+#[test]
 fn malformed_is_refused() {
     for bad in [
         "Basic dXNlcjpwYXNz",
