@@ -70,7 +70,6 @@ pub fn buffered_stderr() -> Option<(BufferedStderr, LogGuard)> {
 }
 
 fn run(shared: &Shared) {
-    let mut out = std::io::stderr().lock();
     // Two buffers swap places, so that the lock is held only for the swap and neither allocates
     // once both have grown to the usual batch size.
     let mut batch = Vec::new();
@@ -89,8 +88,11 @@ fn run(shared: &Shared) {
             state.closed
         };
         // stderr is the last resort for diagnostics: if it fails there is nowhere to report that.
+        // Locked only for the write: `eprintln!` elsewhere in the process takes the same lock.
+        let mut out = std::io::stderr().lock();
         let _ = out.write_all(&batch);
         let _ = out.flush();
+        drop(out);
         batch.clear();
         if closed {
             return;
