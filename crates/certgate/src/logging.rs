@@ -11,12 +11,28 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. Call once, before anything logs.
-pub fn init(format: LogFormat) {
+mod writer;
+pub use writer::LogGuard;
+
+/// Installs the global subscriber. Call once, before anything logs, and keep the guard until the
+/// process exits: dropping it writes out the lines still buffered.
+pub fn init(format: LogFormat) -> Option<LogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CERTGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let Some((writer, guard)) = writer::buffered_stderr() else {
+        init_with(format, filter, std::io::stderr);
+        return None;
+    };
+    init_with(format, filter, writer);
+    Some(guard)
+}
+
+fn init_with<W>(format: LogFormat, filter: tracing_subscriber::EnvFilter, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_env_filter(filter);
     match format {
         LogFormat::Text => builder

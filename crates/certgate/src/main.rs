@@ -175,7 +175,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    certgate::logging::init(cli.log_format);
+    let log = certgate::logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,6 +197,9 @@ fn main() -> ExitCode {
             .block_on(certgate::store_admin::copy(args))
             .map(|m| println!("{m}")),
     };
+    // Write out the buffered log lines before the last message, so that they keep their order.
+    drop(runtime);
+    drop(log);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

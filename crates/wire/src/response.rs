@@ -4,6 +4,8 @@
 
 use bytes::Bytes;
 use certgate_core::{Certificate, Tags};
+
+mod json;
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 
@@ -31,39 +33,6 @@ pub enum Output {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CertificateJson<'a> {
-    client_certificate_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    pem_encoded_certificate: &'a str,
-    created_date: i64,
-    expiration_date: i64,
-    #[serde(skip_serializing_if = "Tags::is_empty")]
-    tags: &'a Tags,
-}
-
-impl<'a> From<&'a Certificate> for CertificateJson<'a> {
-    fn from(c: &'a Certificate) -> Self {
-        CertificateJson {
-            client_certificate_id: c.id.as_str(),
-            description: c.description.as_deref(),
-            pem_encoded_certificate: &c.pem,
-            created_date: c.created,
-            expiration_date: c.expires,
-            tags: &c.tags,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct ListJson<'a> {
-    item: Vec<CertificateJson<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    position: Option<&'a str>,
-}
-
-#[derive(Serialize)]
 struct TagsJson<'a> {
     tags: &'a Tags,
 }
@@ -73,11 +42,11 @@ struct ErrorJson<'a> {
     message: &'a str,
 }
 
-fn build(status: u16, body: Vec<u8>, request_id: &str) -> http::response::Builder {
+fn build(status: u16, body_len: usize, request_id: &str) -> http::response::Builder {
     let builder = http::Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::CONTENT_LENGTH, body.len());
+        .header(http::header::CONTENT_LENGTH, body_len);
     match HeaderValue::from_str(request_id) {
         Ok(v) => builder.header("x-amzn-RequestId", v),
         Err(_) => builder,
@@ -106,20 +75,14 @@ pub fn encode_output(output: &Output, request_id: &str) -> Response {
             certificate,
         } => (
             if *created { 201 } else { 200 },
-            to_json(&CertificateJson::from(certificate)),
+            json::certificate(certificate),
         ),
-        Output::Certificates { items, position } => (
-            200,
-            to_json(&ListJson {
-                item: items.iter().map(CertificateJson::from).collect(),
-                position: position.as_deref(),
-            }),
-        ),
+        Output::Certificates { items, position } => (200, json::list(items, position.as_deref())),
         Output::Deleted => (202, Vec::new()),
         Output::NoContent => (204, Vec::new()),
         Output::Tags(tags) => (200, to_json(&TagsJson { tags })),
     };
-    finish(build(status, body.clone(), request_id), body)
+    finish(build(status, body.len(), request_id), body)
 }
 
 pub fn encode_error(error: &AwsError, request_id: &str) -> Response {
@@ -127,7 +90,7 @@ pub fn encode_error(error: &AwsError, request_id: &str) -> Response {
         message: error.message(),
     });
     let mut builder =
-        build(error.status(), body.clone(), request_id).header("x-amzn-ErrorType", error.code());
+        build(error.status(), body.len(), request_id).header("x-amzn-ErrorType", error.code());
     if let AwsError::TooManyRequests {
         retry_after_seconds,
         ..

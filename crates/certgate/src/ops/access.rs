@@ -11,7 +11,7 @@ use crate::server::App;
 
 pub struct Record<'a> {
     pub request_id: &'a str,
-    pub operation: &'a str,
+    pub operation: &'static str,
     pub scope: Option<&'a Scope>,
     pub method: &'a http::Method,
     pub path: &'a str,
@@ -44,7 +44,7 @@ impl Record<'_> {
 pub fn record<B>(
     app: &App,
     request_id: &str,
-    operation: &str,
+    operation: &'static str,
     scope: Option<&certgate_core::Scope>,
     parts: &http::request::Parts,
     response: &http::Response<B>,

@@ -34,3 +34,13 @@ fn offset_clock_shifts_its_inner_clock_both_ways_and_can_be_moved() {
     assert_eq!(c.offset(), -3600);
     assert_eq!(c.now(), 1_000_010 - 3600);
 }
+
+#[test]
+fn uuid_v4_formats_the_bytes_with_version_and_variant() {
+    let b = [
+        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+        0xff,
+    ];
+    assert_eq!(uuid_v4(b), "00112233-4455-4677-8899-aabbccddeeff");
+    assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}

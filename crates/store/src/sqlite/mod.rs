@@ -49,6 +49,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The largest page `list` reads on the calling thread.
+const INLINE_PAGE: u32 = 25;
+
+/// How much of the database file each connection maps (256 MiB, about 100,000 certificates).
+const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+
 fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
@@ -59,6 +65,10 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A certificate row does not fit in one page, and SQLite reads overflow pages with a pread
+    // system call each, bypassing its page cache; mapped, they are plain memory reads. Writes still
+    // go through the WAL, so durability and other processes sharing the file are unaffected.
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(conn)
 }
 
@@ -220,8 +230,8 @@ impl SqliteStore {
     /// Runs a point read (a keyed lookup) right here on the calling thread when a pooled connection
     /// is free, and on a blocking thread otherwise. Such a read takes microseconds, less than handing
     /// it to another thread and back, and WAL readers never wait for the writer, so the caller's
-    /// thread is not held up. Pages stay on the blocking pool: measured, even a page of 25 gained
-    /// nothing inline and held a runtime thread for longer.
+    /// thread is not held up. Pages of up to `INLINE_PAGE` run here too since the file is mapped;
+    /// larger pages stay on the blocking pool so as not to hold a runtime thread for long.
     async fn read_short<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -341,7 +351,7 @@ impl Store for SqliteStore {
             scope.clone(),
             after.map(|a| a.as_str().to_string()).unwrap_or_default(),
         );
-        self.read(move |conn| {
+        let page = move |conn: &Connection| {
             // Every valid id sorts after the empty string, so the first page needs no second query.
             let mut stmt = conn
                 .prepare_cached(&format!(
@@ -356,8 +366,14 @@ impl Store for SqliteStore {
                 )
                 .map_err(backend)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
-        })
-        .await
+        };
+        // Small pages read from the mapped file in tens of microseconds: cheaper inline than a hop
+        // to the blocking pool and back (measured once the file was mapped; before, it was not).
+        if limit <= INLINE_PAGE {
+            self.read_short(page).await
+        } else {
+            self.read(page).await
+        }
     }
 
     async fn count(&self, scope: &Scope) -> Result<u64> {

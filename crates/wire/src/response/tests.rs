@@ -112,3 +112,87 @@ fn errors() {
     let i = encode_error(&AwsError::InternalFailure, "r");
     assert_eq!(i.status(), 500);
 }
+
+/// What serde_json writes for a certificate: the reference the hand-written encoder must match.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SerdeCertificate<'a> {
+    client_certificate_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    pem_encoded_certificate: &'a str,
+    created_date: i64,
+    expiration_date: i64,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    tags: &'a Tags,
+}
+
+#[derive(serde::Serialize)]
+struct SerdeList<'a> {
+    item: Vec<SerdeCertificate<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<&'a str>,
+}
+
+fn serde_form(c: &Certificate) -> SerdeCertificate<'_> {
+    SerdeCertificate {
+        client_certificate_id: c.id.as_str(),
+        description: c.description.as_deref(),
+        pem_encoded_certificate: &c.pem,
+        created_date: c.created,
+        expiration_date: c.expires,
+        tags: &c.tags,
+    }
+}
+
+#[test]
+fn encoding_is_byte_for_byte_what_serde_json_writes() {
+    let pem =
+        "-----BEGIN CERTIFICATE-----\nMIIB+zCCAWSgAwIBAgIU\nabc/def=\n-----END CERTIFICATE-----\n";
+    let awkward = "quote \" backslash \\ tab \t cr \r nl \n bell \u{7} del \u{7f} é 😀 </script>";
+    let mut certs = Vec::new();
+    for description in [None, Some(""), Some("plain words"), Some(awkward)] {
+        for tags in [
+            Tags::new(),
+            [("k".into(), "v".into())].into(),
+            [(awkward.into(), "x\ny".into()), ("a".into(), String::new())].into(),
+        ] {
+            let mut c = cert(description, tags);
+            c.pem = pem.into();
+            c.created = -5;
+            certs.push(c);
+        }
+    }
+    let mut odd = cert(Some("d"), Tags::new());
+    odd.pem = awkward.into();
+    certs.push(odd);
+    for c in &certs {
+        let expected = serde_json::to_vec(&serde_form(c)).unwrap();
+        let r = encode_output(
+            &Output::Certificate {
+                created: false,
+                certificate: c.clone(),
+            },
+            "rid",
+        );
+        assert_eq!(r.body().as_ref(), expected.as_slice());
+        assert_eq!(r.headers()["content-length"], expected.len().to_string());
+    }
+    for position in [None, Some("tok\"en")] {
+        for n in [0, 1, certs.len()] {
+            let expected = serde_json::to_vec(&SerdeList {
+                item: certs[..n].iter().map(serde_form).collect(),
+                position,
+            })
+            .unwrap();
+            let r = encode_output(
+                &Output::Certificates {
+                    items: certs[..n].to_vec(),
+                    position: position.map(Into::into),
+                },
+                "rid",
+            );
+            assert_eq!(r.body().as_ref(), expected.as_slice());
+        }
+    }
+}
