@@ -155,6 +155,17 @@ pub(crate) async fn run(
     let gates = Gates::new(&limits);
     let builder = builder(&limits);
     let graceful = GracefulShutdown::new();
+    let serve = |stream| {
+        serve_connection(
+            stream,
+            &builder,
+            &graceful,
+            router.clone(),
+            app.clone(),
+            gates.clone(),
+            &limits,
+        )
+    };
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -162,15 +173,7 @@ pub(crate) async fn run(
             () = &mut shutdown => break,
         };
         match accepted {
-            Ok((stream, _peer)) => serve_connection(
-                stream,
-                &builder,
-                &graceful,
-                router.clone(),
-                app.clone(),
-                gates.clone(),
-                &limits,
-            ),
+            Ok((stream, _peer)) => serve(stream),
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -181,15 +184,7 @@ pub(crate) async fn run(
     // Connections the kernel has already completed are taken rather than reset: their clients have
     // sent, or are sending, requests that count as in flight from their side.
     while let Some(Ok((stream, _peer))) = listener.accept().now_or_never() {
-        serve_connection(
-            stream,
-            &builder,
-            &graceful,
-            router.clone(),
-            app.clone(),
-            gates.clone(),
-            &limits,
-        );
+        serve(stream);
     }
     // No new connection from here on; the ones open finish their requests in flight and close.
     drop(listener);
