@@ -3,13 +3,14 @@
 //
 // Usage: node console.test.mjs <server URL> <expectations.json> <output dir>
 // The expectations file lists the certificates the server holds: account, region, id, the status
-// the page must show (valid, expiring, expired), description, tags and PEM. The screenshot is saved
-// in the output directory. Exits non-zero, with the reason, on the first failed check.
+// the page must show (valid, expiring, expired), description, tags and PEM. The screenshots (the
+// viewport, and the full page at each layout width) are saved in the output directory. Exits non-zero, with the reason, on the first failed check.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { layoutProblems } from "./layout.mjs";
 import { countColour, decodePng, distinctColours } from "./png.mjs";
 
 const [url, expectPath, outDir] = process.argv.slice(2);
@@ -21,6 +22,8 @@ const expected = JSON.parse(fs.readFileSync(expectPath, "utf8"));
 const certs = expected.certificates;
 
 const VIEWPORT = { width: 1280, height: 800 };
+// The layout must hold at the reference width and at a small laptop's, where columns are tightest.
+const LAYOUT_WIDTHS = [VIEWPORT.width, 1024];
 // The row backgrounds of app.css: expiring and expired rows must be visibly marked.
 const EXPIRING_BG = [0xff, 0xf4, 0xdc];
 const EXPIRED_BG = [0xfd, 0xe7, 0xe7];
@@ -100,6 +103,20 @@ try {
   await page.selectOption("#account", "");
   assert.equal(await page.locator("tbody tr").count(), certs.length, "rows after clearing the filter");
 
+  // No cell of any row overlaps another or overflows, at each width. The full-page screenshot of
+  // each width is taken first, so that a failure leaves a picture of it.
+  const layoutShots = [];
+  for (const width of LAYOUT_WIDTHS) {
+    await page.setViewportSize({ width, height: VIEWPORT.height });
+    const widthShot = path.join(outDir, `console-${width}.png`);
+    await page.screenshot({ path: widthShot, fullPage: true });
+    layoutShots.push(widthShot);
+    const problems = await layoutProblems(page);
+    assert.equal(problems.length, 0, `layout at ${width}x${VIEWPORT.height}: ` +
+      `${problems.length} overlap(s) or overflow(s):\n${problems.slice(0, 12).join("\n")}`);
+  }
+  await page.setViewportSize(VIEWPORT);
+
   // The screenshot: the viewport's size, not blank, and the expiry highlights really painted.
   const shot = path.join(outDir, "console.png");
   await page.screenshot({ path: shot });
@@ -117,6 +134,7 @@ try {
     rows: certs.length,
     screenshot: shot,
     screenshotBytes: fs.statSync(shot).size,
+    layoutScreenshots: layoutShots,
     colours,
     expiringPixels: countColour(image, EXPIRING_BG),
     expiredPixels: countColour(image, EXPIRED_BG),

@@ -25,12 +25,26 @@ function daysText(cert) {
   return `${d} day${d === 1 ? "" : "s"}`;
 }
 
+// The table's columns: the header text and the class of its <col>, which app.css sizes.
+const COLUMNS = [["ID", "id"], ["Description", "description"], ["Created", "date"], ["Expires", "date"],
+  ["Days left", "days"], ["Tags", "tags"], ["Download", "pem"]];
+
+// A timestamp such as 2026-11-28T02:19:03Z, shown as "2026-11-28 02:19:03 UTC". The day and the time
+// of day are separate nowrap spans, so that a column too narrow for both wraps between them and
+// never inside either.
+function dateCell(kind, timestamp) {
+  const [day, time] = timestamp.replace("Z", "").split("T");
+  return el("td", { class: `date ${kind}` },
+    el("time", { datetime: timestamp },
+      el("span", { class: "day", text: day }), " ", el("span", { class: "clock", text: `${time} UTC` })));
+}
+
 function row(cert) {
   const tags = Object.entries(cert.tags || {});
   const tagCell = el("td", { class: "tags" });
   if (tags.length === 0) tagCell.append(el("span", { class: "none", text: "none" }));
   for (const [k, v] of tags) tagCell.append(el("span", { class: "tag", text: `${k}=${v}` }));
-  const days = el("td", { class: "days", text: daysText(cert) });
+  const days = el("td", { class: "days" }, el("span", { class: "left", text: daysText(cert) }));
   if (cert.status !== "valid") days.append(el("span", { class: "badge", text: cert.status }));
   const description = cert.description == null
     ? el("td", { class: "description" }, el("span", { class: "none", text: "none" }))
@@ -38,22 +52,24 @@ function row(cert) {
   return el("tr", { class: cert.status, "data-id": cert.id, "data-status": cert.status },
     el("td", { class: "id", text: cert.id }),
     description,
-    el("td", { class: "date created", text: cert.created.replace("T", " ").replace("Z", " UTC") }),
-    el("td", { class: "date expires", text: cert.expires.replace("T", " ").replace("Z", " UTC") }),
+    dateCell("created", cert.created),
+    dateCell("expires", cert.expires),
     days,
     tagCell,
     el("td", {}, el("a", { class: "pem", href: cert.pemUrl, download: `${cert.id}.pem`, text: "PEM" })));
 }
 
 function scopeSection(account, region, certs) {
-  const head = el("tr", {}, ...["ID", "Description", "Created", "Expires", "Days left", "Tags", "Download"]
-    .map((t) => el("th", { text: t })));
+  const head = el("tr", {}, ...COLUMNS.map(([t]) => el("th", { text: t })));
   const body = el("tbody", {}, ...certs.map(row));
   const n = certs.length;
   return el("section", { class: "scope", "data-account": account, "data-region": region },
     el("h2", { text: `${account} / ${region} ` },
       el("span", { class: "count", text: `(${n} certificate${n === 1 ? "" : "s"})` })),
-    el("table", {}, el("thead", {}, head), body));
+    // The wrapper scrolls the table sideways when the window is narrower than the table can be.
+    el("div", { class: "rows" },
+      el("table", {}, el("colgroup", {}, ...COLUMNS.map(([, c]) => el("col", { class: c }))),
+        el("thead", {}, head), body)));
 }
 
 function fillSelect(select, values) {
