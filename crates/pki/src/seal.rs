@@ -78,11 +78,13 @@ impl MasterKey {
         Ok(MasterKey { bytes, fingerprint })
     }
 
-    /// A new random key from the system's generator.
+    /// A new random key, read directly from the operating system's generator. Not from aws-lc's:
+    /// the first draw from that one in a process seeds it from CPU jitter (about 35 ms of CPU
+    /// time), and `serve` makes its master key before it is ready, so that cost would delay every
+    /// start. The kernel's generator is the usual source of key material; aws-lc seeds from it too.
     pub fn generate() -> Result<Self, SealError> {
-        let mut bytes = vec![0u8; MASTER_KEY_LEN];
-        rand::fill(&mut bytes).map_err(|_| SealError::Random)?;
-        Self::from_bytes(SecretBytes::new(bytes))
+        let bytes = SecretBytes::from_os_random(MASTER_KEY_LEN).ok_or(SealError::Random)?;
+        Self::from_bytes(bytes)
     }
 
     /// The key itself, for writing it to its file.

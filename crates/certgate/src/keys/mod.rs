@@ -127,7 +127,29 @@ fn publish_new_key(path: &Path) -> Result<Option<MasterKey>, String> {
         )),
     });
     let _ = std::fs::remove_file(&tmp);
+    if let Ok(Some(_)) = &linked {
+        sync_directory(path)?;
+    }
     linked
+}
+
+/// Makes the directory entries of `path`'s directory durable. The key's file was synced, but its
+/// name is only an entry in the directory: lost in a power cut, it would take every private key
+/// sealed under the key with it.
+fn sync_directory(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| format!("cannot sync directory {}: {e}", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The master key for `serve`: the file's key, or for the default location only, a new key

@@ -92,6 +92,23 @@ async fn the_first_start_records_the_key_and_a_wrong_key_is_refused() {
     );
 }
 
+/// `serve` creates a new SQLite store with the key's fingerprint already in it; the check then
+/// holds that store to that key exactly as if it had recorded the fingerprint itself.
+#[tokio::test]
+async fn a_store_created_with_the_fingerprint_is_bound_to_that_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = StoreUrl::Sqlite(dir.path().join("new.db"));
+    let a = MasterKey::generate().unwrap();
+    let store =
+        certgate_store::open_with_settings(&url, &[(FINGERPRINT_SETTING, &a.fingerprint())])
+            .await
+            .unwrap();
+    check_store(&store, &a).await.unwrap();
+    let b = MasterKey::generate().unwrap();
+    let err = check_store(&store, &b).await.unwrap_err();
+    assert!(err.starts_with("wrong master key"), "{err}");
+}
+
 #[tokio::test]
 async fn keys_stored_in_the_clear_are_sealed_at_the_first_start() {
     let (_dir, store) = store().await;
