@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use certgate_core::{AccountId, Certificate, Region};
+use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope};
 use certgate_store::{NewCertificate, SqliteStore};
 
 use super::rotate::{rotate, Report};
