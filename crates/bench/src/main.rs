@@ -33,9 +33,13 @@ const POOL_SIZE: usize = 128;
 const WARM_REQUESTS: u64 = 96;
 /// Slices each list-scaling phase is cut into.
 const SCALE_ROUNDS: u32 = 6;
+/// How often each server is started for its start-up figure (the median is reported).
+const STARTS: usize = 7;
 
 struct Options {
     quick: bool,
+    /// Only seed, then measure start-up and idle memory.
+    startup_only: bool,
     phase: Duration,
     certgate: Option<PathBuf>,
     data_dir: Option<PathBuf>,
@@ -44,9 +48,10 @@ struct Options {
 }
 
 const USAGE: &str =
-    "usage: certgate-bench [--quick] [--phase-secs N] [--certgate PATH] [--data-dir DIR]
+    "usage: certgate-bench [--quick] [--startup-only] [--phase-secs N] [--certgate PATH] [--data-dir DIR]
 
   --quick          1-second phases and 10,000 instead of 100,000 certificates (about a minute)
+  --startup-only   seed the database, then measure only start-up and idle memory
   --phase-secs N   seconds per measured phase (default 3)
   --certgate PATH  the certgate binary to measure (default: build target/release/certgate)
   --data-dir DIR   where certgate's database lives during the run (default: the temp dir); its
@@ -55,6 +60,7 @@ const USAGE: &str =
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
+        startup_only: false,
         phase: Duration::from_secs(3),
         certgate: None,
         data_dir: None,
@@ -69,6 +75,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 o.phase = Duration::from_secs(1);
                 o.big = 10_000;
             }
+            "--startup-only" => o.startup_only = true,
             "--phase-secs" => {
                 let secs: f64 = value()?.parse().map_err(|e| format!("--phase-secs: {e}"))?;
                 o.phase = Duration::from_secs_f64(secs.max(0.1));
@@ -274,7 +281,8 @@ fn machine() -> String {
 
 /// Seeds one database with the main account and the list-scaling accounts, on tmpfs when there is
 /// one (importing 100,000 rows with an fsync each would take minutes on a disk), then copies it to
-/// `db`.
+/// `db`. The rows are sealed under a master key written to `master.key` beside `db`, as certgate
+/// itself would have left them (see `seed`).
 async fn seed_database(db: &Path, big: u64) -> Result<Vec<String>, String> {
     let shm = Path::new("/dev/shm");
     let seed_dir = if shm.is_dir() {
@@ -284,10 +292,11 @@ async fn seed_database(db: &Path, big: u64) -> Result<Vec<String>, String> {
     };
     std::fs::create_dir_all(&seed_dir).map_err(|e| e.to_string())?;
     let seed_db = seed_dir.join("certgate.db");
-    let (ids, took) = seed::fill(&seed_db, MAIN_ACCOUNT, MAIN_CERTIFICATES).await?;
+    let master = seed::master_key_file(&db.with_file_name("master.key"))?;
+    let (ids, took) = seed::fill(&seed_db, MAIN_ACCOUNT, MAIN_CERTIFICATES, &master).await?;
     eprintln!("seeded {MAIN_CERTIFICATES} certificates in {took:.1?}");
     for (account, count) in SCALE_ACCOUNTS.iter().zip([10, 1_000, big]) {
-        let (_, took) = seed::fill(&seed_db, account, count).await?;
+        let (_, took) = seed::fill(&seed_db, account, count, &master).await?;
         eprintln!("seeded {count} certificates in {took:.1?}");
     }
     // The store is closed (every connection dropped, the WAL checkpointed): the file is complete.
@@ -313,6 +322,39 @@ fn certgate_command(binary: &Path, db: &Path, pool: usize) -> Command {
         .env_remove("CERTGATE_KEYGEN_THREADS")
         .env_remove("CERTGATE_KEY_POOL_WORKERS");
     command
+}
+
+/// Spawn-to-first-answer of each server, each started `STARTS` times, taking turns so that a
+/// change in the machine's load falls on all of them alike. Returns every server's median, and
+/// prints the spread.
+async fn startups(
+    work: &Path,
+    servers: &[(&'static str, &dyn Fn() -> Command)],
+) -> Result<Vec<Duration>, String> {
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); servers.len()];
+    for _ in 0..STARTS {
+        for (i, (name, command)) in servers.iter().enumerate() {
+            let log = work.join(format!("startup-{i}.log"));
+            let server = Server::start(name, command(), &log).await?;
+            samples[i].push(server.startup);
+            server.stop();
+        }
+    }
+    let mut medians = Vec::new();
+    for ((name, _), mut times) in servers.iter().zip(samples) {
+        times.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let median = times[times.len() / 2];
+        eprintln!(
+            "start-up of {name}: median {:.1} ms (min {:.1}, max {:.1}, {} starts)",
+            ms(median),
+            ms(times[0]),
+            ms(times[times.len() - 1]),
+            times.len()
+        );
+        medians.push(median);
+    }
+    Ok(medians)
 }
 
 fn cycle(ids: &[String], build: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> RequestFn {
@@ -349,11 +391,44 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     let db = work.join("certgate.db");
     let ids = seed_database(&db, options.big).await?;
 
-    // Hello world: the HTTP stack's ceiling.
+    // Start-up first, before any phase has written to the database.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut command = Command::new(exe);
-    command.arg("hello");
-    let hello = Server::start("hello", command, &work.join("hello.log")).await?;
+    let hello_command = || {
+        let mut command = Command::new(&exe);
+        command.arg("hello");
+        command
+    };
+    let pooled = || certgate_command(binary, &db, POOL_SIZE);
+    let unpooled = || certgate_command(binary, &db, 0);
+    let started = startups(
+        work,
+        &[
+            ("hello", &hello_command),
+            ("certgate", &pooled),
+            ("certgate --key-pool-size 0", &unpooled),
+        ],
+    )
+    .await?;
+    if options.startup_only {
+        for ((name, command), startup) in [
+            ("hello", &hello_command as &dyn Fn() -> Command),
+            ("certgate", &pooled),
+            ("certgate --key-pool-size 0", &unpooled),
+        ]
+        .into_iter()
+        .zip(started)
+        {
+            let server = Server::start(name, command(), &work.join("idle.log")).await?;
+            server.wait_idle(Duration::from_secs(60)).await;
+            let idle = server.memory();
+            report.server(name, startup, idle, server.memory());
+            server.stop();
+        }
+        return Ok(());
+    }
+
+    // Hello world: the HTTP stack's ceiling.
+    let hello = Server::start("hello", hello_command(), &work.join("hello.log")).await?;
     hello.wait_idle(Duration::from_secs(5)).await;
     let hello_idle = hello.memory();
     let hello_request = fixed(load::get("/clientcertificates/abcdef", ""));
@@ -361,17 +436,11 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
         let stats = load::run(hello.addr, clients, phase, hello_request.clone()).await;
         report.hello(clients, stats);
     }
-    report.server("hello", hello.startup, hello_idle, hello.memory());
+    report.server("hello", started[0], hello_idle, hello.memory());
     hello.stop();
 
     // certgate with a key pool.
-    let server = Server::start(
-        "certgate",
-        certgate_command(binary, &db, POOL_SIZE),
-        &work.join("certgate.log"),
-    )
-    .await?;
-    let startup = server.startup;
+    let server = Server::start("certgate", pooled(), &work.join("certgate.log")).await?;
     server.wait_idle(Duration::from_secs(60)).await;
     let idle = server.memory();
     let main = auth(MAIN_ACCOUNT);
@@ -456,16 +525,11 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     )
     .await;
     report.against_keygen(&format!("Generate sustained, pool {POOL_SIZE}"), 64, stats);
-    report.server("certgate", startup, idle, server.memory());
+    report.server("certgate", started[1], idle, server.memory());
     server.stop();
 
     // certgate without a pool: every Generate makes its key.
-    let server = Server::start(
-        "certgate",
-        certgate_command(binary, &db, 0),
-        &work.join("certgate-nopool.log"),
-    )
-    .await?;
+    let server = Server::start("certgate", unpooled(), &work.join("certgate-nopool.log")).await?;
     server.wait_idle(Duration::from_secs(10)).await;
     let idle = server.memory();
     for clients in CLIENTS {
@@ -474,7 +538,7 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     }
     report.server(
         "certgate --key-pool-size 0",
-        server.startup,
+        started[2],
         idle,
         server.memory(),
     );

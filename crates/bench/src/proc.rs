@@ -62,18 +62,13 @@ impl Server {
                     std::fs::read_to_string(log).unwrap_or_default()
                 )
             })?;
-        // Any answer counts (an unknown route is a 404 from certgate): the point is that the server
-        // is up and serving.
-        let probe = load::get("/", "");
+        // The first successful answer to the health check, which certgate answers only after
+        // asking its store (hello world answers every path).
+        let probe = load::get("/_certgate/health", "");
         let probe: load::RequestFn = std::sync::Arc::new(move |_| probe.clone());
         loop {
             let answered = load::run(addr, 1, load::Until::Requests(1), probe.clone()).await;
-            if answered.ok + answered.failed > 0
-                && answered
-                    .first_failure
-                    .as_deref()
-                    .is_none_or(|f| f.starts_with("HTTP/"))
-            {
+            if answered.ok > 0 {
                 break;
             }
             if started.elapsed() > Duration::from_secs(30) {

@@ -115,11 +115,23 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let limits = args.limits.limits()?;
     let url = StoreUrl::parse(&args.store)?;
-    let store = certgate_store::open(&url)
-        .await
-        .map_err(|e| format!("cannot open store {url}: {e}"))?;
+    // The master key comes before the store, so that a new SQLite file is created with the key's
+    // fingerprint and the pagination key already in it, synced once with the whole file instead of
+    // one commit (and fsync) per setting at a first start. `check_store` and `page_key` then read
+    // them back.
     let master_key =
         certgate::keys::load_for_serve(args.master_key.master_key_file.as_deref(), &url)?;
+    let page_key = certgate_core::page::PageKey::generate_bytes();
+    let fingerprint = master_key.fingerprint();
+    let store = certgate_store::open_with_settings(
+        &url,
+        &[
+            (certgate::keys::FINGERPRINT_SETTING, &fingerprint),
+            (certgate_core::page::KEY_SETTING, page_key.expose()),
+        ],
+    )
+    .await
+    .map_err(|e| format!("cannot open store {url}: {e}"))?;
     certgate::keys::check_store(&store, &master_key).await?;
     let access = args.access.build()?;
     if let certgate::access::Auth::SigV4(file) = &access.auth {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::{hmac, rand};
-use certgate_core::SecretBytes;
+use certgate_core::{CertificateId, Scope, SecretBytes};
 use zeroize::Zeroizing;
 
 /// The first byte of every envelope. A clear PKCS#8 key starts with 0x30 (a DER SEQUENCE), so the
@@ -78,11 +78,13 @@ impl MasterKey {
         Ok(MasterKey { bytes, fingerprint })
     }
 
-    /// A new random key from the system's generator.
+    /// A new random key, read directly from the operating system's generator. Not from aws-lc's:
+    /// the first draw from that one in a process seeds it from CPU jitter (about 35 ms of CPU
+    /// time), and `serve` makes its master key before it is ready, so that cost would delay every
+    /// start. The kernel's generator is the usual source of key material; aws-lc seeds from it too.
     pub fn generate() -> Result<Self, SealError> {
-        let mut bytes = vec![0u8; MASTER_KEY_LEN];
-        rand::fill(&mut bytes).map_err(|_| SealError::Random)?;
-        Self::from_bytes(SecretBytes::new(bytes))
+        let bytes = SecretBytes::from_os_random(MASTER_KEY_LEN).ok_or(SealError::Random)?;
+        Self::from_bytes(bytes)
     }
 
     /// The key itself, for writing it to its file.
@@ -158,6 +160,23 @@ pub fn envelope_fingerprint(bytes: &[u8]) -> Option<Fingerprint> {
     let mut fp = [0u8; FINGERPRINT_LEN];
     fp.copy_from_slice(&bytes[1..1 + FINGERPRINT_LEN]);
     Some(fp)
+}
+
+/// The store-wide setting that holds the fingerprint of the master key a store's private keys are
+/// sealed with. It is defined beside the envelope so that everything that writes sealed rows
+/// (certgate itself, and the benchmark's seeder) records the key under the same name.
+pub const FINGERPRINT_SETTING: &str = "master-key.fingerprint";
+
+/// What binds a sealed private key to its row: its scope and certificate id, given to
+/// [`MasterKey::seal`] and [`MasterKey::open`] as `context`.
+pub fn row_context(scope: &Scope, id: &CertificateId) -> Vec<u8> {
+    format!(
+        "certgate private key/{}/{}/{}",
+        scope.account,
+        scope.region,
+        id.as_str()
+    )
+    .into_bytes()
 }
 
 fn associated_data(header: &[u8], context: &[u8]) -> Vec<u8> {

@@ -16,7 +16,7 @@ mod url;
 
 pub use postgres::{PostgresStore, PostgresUrl};
 pub use sqlite::SqliteStore;
-pub use url::{open, StoreUrl};
+pub use url::{open, open_with_settings, StoreUrl};
 
 /// A certificate with its private key, as it is written once at generation.
 #[derive(Debug, Clone)]

@@ -45,8 +45,20 @@ impl fmt::Display for StoreUrl {
 
 /// Opens the store a URL names, creating and migrating it where needed.
 pub async fn open(url: &StoreUrl) -> Result<DynStore, StoreError> {
+    open_with_settings(url, &[]).await
+}
+
+/// Like [`open`]; a SQLite file that this call creates starts with `settings` in it (see
+/// [`SqliteStore::open_with_settings`]). PostgreSQL ignores them: its schema is created in one
+/// transaction anyway, so callers `init_setting` each one as they always do.
+pub async fn open_with_settings(
+    url: &StoreUrl,
+    settings: &[(&str, &[u8])],
+) -> Result<DynStore, StoreError> {
     match url {
-        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path.clone()).await?)),
+        StoreUrl::Sqlite(path) => Ok(Arc::new(
+            SqliteStore::open_with_settings(path.clone(), settings).await?,
+        )),
         StoreUrl::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }

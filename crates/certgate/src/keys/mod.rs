@@ -11,14 +11,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use certgate_core::{CertificateId, Scope, SecretBytes};
+use certgate_core::SecretBytes;
 use certgate_pki::seal::{envelope_fingerprint, fingerprint_hex, MasterKey};
 use certgate_store::{DynStore, ScanCursor, StoreUrl};
 use zeroize::Zeroizing;
 
 /// The setting that holds the fingerprint of the master key the store's private keys are sealed
-/// with.
-pub const FINGERPRINT_SETTING: &str = "master-key.fingerprint";
+/// with, and what binds a sealed key to its row (both defined with the envelope format).
+pub use certgate_pki::seal::{row_context as context, FINGERPRINT_SETTING};
 
 /// The setting that holds the fingerprint of the key a rotation is moving to while it runs (empty
 /// when none is). A store with a rotation under way refuses to serve until it is finished.
@@ -127,7 +127,29 @@ fn publish_new_key(path: &Path) -> Result<Option<MasterKey>, String> {
         )),
     });
     let _ = std::fs::remove_file(&tmp);
+    if let Ok(Some(_)) = &linked {
+        sync_directory(path)?;
+    }
     linked
+}
+
+/// Makes the directory entries of `path`'s directory durable. The key's file was synced, but its
+/// name is only an entry in the directory: lost in a power cut, it would take every private key
+/// sealed under the key with it.
+fn sync_directory(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| format!("cannot sync directory {}: {e}", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The master key for `serve`: the file's key, or for the default location only, a new key
@@ -158,17 +180,6 @@ fn warn_if_readable_by_others(path: &Path) {
             tracing::warn!(path = %path.display(), "the master key file is readable by other users; chmod 600 it");
         }
     }
-}
-
-/// What binds a sealed private key to its row: its scope and certificate id.
-pub fn context(scope: &Scope, id: &CertificateId) -> Vec<u8> {
-    format!(
-        "certgate private key/{}/{}/{}",
-        scope.account,
-        scope.region,
-        id.as_str()
-    )
-    .into_bytes()
 }
 
 fn store_error(e: impl std::fmt::Display) -> String {

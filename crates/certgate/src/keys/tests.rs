@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use certgate_core::{AccountId, Certificate, Region};
+use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope};
 use certgate_store::{NewCertificate, SqliteStore};
 
 use super::rotate::{rotate, Report};
@@ -90,6 +90,23 @@ async fn the_first_start_records_the_key_and_a_wrong_key_is_refused() {
         err.contains(&a.fingerprint_hex()) && err.contains(&b.fingerprint_hex()),
         "{err}"
     );
+}
+
+/// `serve` creates a new SQLite store with the key's fingerprint already in it; the check then
+/// holds that store to that key exactly as if it had recorded the fingerprint itself.
+#[tokio::test]
+async fn a_store_created_with_the_fingerprint_is_bound_to_that_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = StoreUrl::Sqlite(dir.path().join("new.db"));
+    let a = MasterKey::generate().unwrap();
+    let store =
+        certgate_store::open_with_settings(&url, &[(FINGERPRINT_SETTING, &a.fingerprint())])
+            .await
+            .unwrap();
+    check_store(&store, &a).await.unwrap();
+    let b = MasterKey::generate().unwrap();
+    let err = check_store(&store, &b).await.unwrap_err();
+    assert!(err.starts_with("wrong master key"), "{err}");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! atomic without busy retries); reads use a small pool of their own connections so they never wait
 //! behind a write. All calls run on tokio's blocking threads.
 
+mod create;
 mod migrations;
 
 use std::path::PathBuf;
@@ -163,16 +164,40 @@ fn select_one(
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub async fn open(path: PathBuf) -> Result<Self> {
-        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+        Self::open_with_settings(path, &[]).await
+    }
+
+    /// Like [`SqliteStore::open`]; a database that this call creates starts with `settings`
+    /// (name, value) already in it, as if `init_setting` had been called for each, which saves a
+    /// commit (an fsync) per setting at a first start. An existing database is left as it is, and
+    /// a file that has to be created in place (see `create`) starts without them, so callers still
+    /// read or `init_setting` each one.
+    pub async fn open_with_settings(path: PathBuf, settings: &[(&str, &[u8])]) -> Result<Self> {
+        let settings: Vec<(String, SecretBytes)> = settings
+            .iter()
+            .map(|(name, value)| (name.to_string(), SecretBytes::new(value.to_vec())))
+            .collect();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path, &settings))
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
-    fn open_blocking(path: PathBuf) -> Result<Self> {
+    fn open_blocking(path: PathBuf, settings: &[(String, SecretBytes)]) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
+        }
+        let absent = matches!(
+            std::fs::symlink_metadata(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound
+        );
+        if absent {
+            // Where the file cannot be made this way (a file system without hard links, say), it
+            // is made in place below, as before, and a real problem is reported from there.
+            if let Err(cause) = create::create(&path, settings) {
+                tracing::debug!(%cause, "cannot create the database whole; creating it in place");
+            }
         }
         let mut writer =
             connect(&path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
