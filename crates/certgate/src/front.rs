@@ -5,7 +5,9 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,6 +17,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
@@ -63,6 +66,60 @@ fn is_connection_error(e: &std::io::Error) -> bool {
         e.kind(),
         ConnectionRefused | ConnectionAborted | ConnectionReset
     )
+}
+
+/// A connection's socket with its place under `--max-connections`. The place is given back before
+/// the socket is shut down or closed, never after: a client that sees its connection end (EOF or
+/// reset) can count on its place being free for the next connection it opens. Holding the permit
+/// beside the connection instead would free it only once hyper had already sent the FIN.
+struct Gated {
+    // Declared before `io`: fields drop in order, so the place is freed before the socket closes
+    // on paths where hyper never calls `poll_shutdown` (errors, a client that says nothing).
+    permit: Option<OwnedSemaphorePermit>,
+    io: TcpStream,
+}
+
+impl AsyncRead for Gated {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Gated {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        // hyper shuts the socket down once the connection is over: free the place first.
+        this.permit = None;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
 }
 
 /// One connection: gated by the connection and in-flight limits, with the body limits handed to
@@ -120,11 +177,12 @@ fn serve_connection(
     });
     let builder = builder.clone();
     let watcher = graceful.watcher();
+    let stream = Gated { permit, io: stream };
     tokio::spawn(async move {
         // The auto builder first reads to tell HTTP/1 from HTTP/2, with no timeout of its own; a
         // client that connects and sends nothing is closed here, so a silent socket costs nothing.
         let mut probe = [0u8; 1];
-        match tokio::time::timeout(first_byte_timeout, stream.peek(&mut probe)).await {
+        match tokio::time::timeout(first_byte_timeout, stream.io.peek(&mut probe)).await {
             Ok(Ok(n)) if n > 0 => {}
             _ => return,
         }
@@ -136,7 +194,6 @@ fn serve_connection(
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "connection ended with an error");
         }
-        drop(permit);
     });
 }
 
