@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
 
+pub mod durable;
 mod postgres;
 mod sqlite;
 mod url;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use certgate_core::SecretBytes;
 use certgate_pki::seal::{envelope_fingerprint, fingerprint_hex, MasterKey};
+use certgate_store::durable::LinkError;
 use certgate_store::{DynStore, ScanCursor, StoreUrl};
 use zeroize::Zeroizing;
 
@@ -97,12 +98,7 @@ fn publish_new_key(path: &Path) -> Result<Option<MasterKey>, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     }
-    let mut tmp_name = path.as_os_str().to_os_string();
-    // Unique per process and call, so that concurrent creators never share a temporary file.
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    tmp_name.push(format!(".tmp-{}-{call}", std::process::id()));
-    let tmp = std::path::PathBuf::from(tmp_name);
+    let tmp = certgate_store::durable::temporary_name(path, "tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -118,38 +114,20 @@ fn publish_new_key(path: &Path) -> Result<Option<MasterKey>, String> {
         .write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| format!("cannot write master key file {}: {e}", tmp.display()));
-    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
-        Ok(()) => Ok(Some(key)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
-        Err(e) => Err(format!(
-            "cannot create master key file {}: {e}",
-            path.display()
-        )),
-    });
+    let linked =
+        written.and_then(
+            |()| match certgate_store::durable::link_into_place(&tmp, path) {
+                Ok(true) => Ok(Some(key)),
+                Ok(false) => Ok(None),
+                Err(LinkError::Link(e)) => Err(format!(
+                    "cannot create master key file {}: {e}",
+                    path.display()
+                )),
+                Err(LinkError::SyncDirectory(message)) => Err(message),
+            },
+        );
     let _ = std::fs::remove_file(&tmp);
-    if let Ok(Some(_)) = &linked {
-        sync_directory(path)?;
-    }
     linked
-}
-
-/// Makes the directory entries of `path`'s directory durable. The key's file was synced, but its
-/// name is only an entry in the directory: lost in a power cut, it would take every private key
-/// sealed under the key with it.
-fn sync_directory(path: &Path) -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| format!("cannot sync directory {}: {e}", dir.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// The master key for `serve`: the file's key, or for the default location only, a new key

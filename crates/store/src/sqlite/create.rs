@@ -12,22 +12,12 @@
 //! the same store at once, one publishes its file and the other opens that one.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use certgate_core::SecretBytes;
 use rusqlite::{Connection, OpenFlags};
 
 use super::migrations;
-
-/// `path` with a suffix unique to this process and call, so that concurrent creators never share
-/// a temporary file.
-fn temporary_name(path: &Path) -> PathBuf {
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, Ordering::Relaxed);
-    let mut name = path.as_os_str().to_os_string();
-    name.push(format!(".creating-{}-{call}", std::process::id()));
-    PathBuf::from(name)
-}
+use crate::durable::{self, LinkError};
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
@@ -39,7 +29,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// `settings` in it. Ok also when another process published its database first: the caller opens
 /// whichever is there. Any error leaves no file behind.
 pub(super) fn create(path: &Path, settings: &[(String, SecretBytes)]) -> Result<(), String> {
-    let tmp = temporary_name(path);
+    let tmp = durable::temporary_name(path, "creating");
     let result = build(&tmp, settings).and_then(|()| publish(&tmp, path));
     for leftover in [
         tmp.clone(),
@@ -88,24 +78,13 @@ fn build(tmp: &Path, settings: &[(String, SecretBytes)]) -> Result<(), String> {
         .map_err(|e| format!("cannot sync {}: {e}", tmp.display()))
 }
 
-/// Links `tmp` to `path` unless `path` exists, then makes the new name durable.
+/// Links `tmp` to `path` unless `path` exists (then the caller opens the other process's file),
+/// then makes the new name durable: without syncing the directory, a power loss could take the
+/// database away after the server had acknowledged writes into it.
 fn publish(tmp: &Path, path: &Path) -> Result<(), String> {
-    match std::fs::hard_link(tmp, path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+    match durable::link_into_place(tmp, path) {
+        Ok(_) => Ok(()),
+        Err(LinkError::Link(e)) => Err(format!("cannot create {}: {e}", path.display())),
+        Err(LinkError::SyncDirectory(message)) => Err(message),
     }
-    // The link is only a directory entry: without syncing the directory, a power loss could take
-    // the database away after the server had acknowledged writes into it.
-    #[cfg(unix)]
-    {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| format!("cannot sync directory {}: {e}", dir.display()))?;
-    }
-    Ok(())
 }
