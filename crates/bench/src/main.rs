@@ -400,24 +400,14 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     };
     let pooled = || certgate_command(binary, &db, POOL_SIZE);
     let unpooled = || certgate_command(binary, &db, 0);
-    let started = startups(
-        work,
-        &[
-            ("hello", &hello_command),
-            ("certgate", &pooled),
-            ("certgate --key-pool-size 0", &unpooled),
-        ],
-    )
-    .await?;
+    let servers: [(&'static str, &dyn Fn() -> Command); 3] = [
+        ("hello", &hello_command),
+        ("certgate", &pooled),
+        ("certgate --key-pool-size 0", &unpooled),
+    ];
+    let started = startups(work, &servers).await?;
     if options.startup_only {
-        for ((name, command), startup) in [
-            ("hello", &hello_command as &dyn Fn() -> Command),
-            ("certgate", &pooled),
-            ("certgate --key-pool-size 0", &unpooled),
-        ]
-        .into_iter()
-        .zip(started)
-        {
+        for ((name, command), startup) in servers.into_iter().zip(started) {
             let server = Server::start(name, command(), &work.join("idle.log")).await?;
             server.wait_idle(Duration::from_secs(60)).await;
             let idle = server.memory();
