@@ -12,7 +12,7 @@ use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_apigateway::types::ClientCertificate;
 use aws_sdk_apigateway::Client;
-use certgate_core::source::{Clock, ManualClock, RandomIds, SystemClock};
+use certgate_core::source::{Clock, IdSource, ManualClock, RandomIds, SystemClock};
 use tokio::sync::oneshot;
 
 /// A fixed creation time for tests that check dates exactly: 2026-01-01T00:00:00Z.
@@ -47,6 +47,11 @@ pub struct Options {
     pub throttle: Option<certgate::throttle::Limit>,
     /// A key pool of (capacity, workers); none by default, so most tests make keys on the spot.
     pub key_pool: Option<(usize, usize)>,
+    /// Where certificate ids, serials and request ids come from (random by default).
+    pub ids: Option<Arc<dyn IdSource>>,
+    /// A pagination key set in the store before the service starts, so position tokens are the
+    /// same from run to run.
+    pub page_key: Option<[u8; 32]>,
 }
 
 impl Default for Options {
@@ -58,6 +63,8 @@ impl Default for Options {
             credentials: None,
             throttle: None,
             key_pool: None,
+            ids: None,
+            page_key: None,
         }
     }
 }
@@ -88,7 +95,13 @@ impl Server {
         } else {
             Arc::new(SystemClock)
         };
-        let ids = Arc::new(RandomIds);
+        if let Some(key) = options.page_key {
+            store
+                .init_setting(certgate_core::page::KEY_SETTING, &key)
+                .await
+                .expect("set the pagination key");
+        }
+        let ids: Arc<dyn IdSource> = options.ids.unwrap_or_else(|| Arc::new(RandomIds));
         let credentials = options.credentials.map(|text| {
             let path = dir.path().join("credentials.toml");
             std::fs::write(&path, text).expect("write credentials");
