@@ -22,8 +22,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
 
+use crate::app::App;
 use crate::limits::{BodyLimits, Gates, Limits};
-use crate::server::App;
 
 /// An answer given before the request reaches the router, logged and counted like any other
 /// (under the operation `-`: it was refused before anyone looked at what it asked for).
@@ -214,7 +214,7 @@ fn serve_connection(
 const SETTLE: Duration = Duration::from_millis(250);
 
 /// Accepts connections until `shutdown` completes, then drains them within the grace period.
-pub(crate) async fn run(
+async fn run(
     listener: TcpListener,
     router: axum::Router,
     app: Arc<App>,
@@ -272,4 +272,26 @@ pub(crate) async fn run(
         tracing::warn!("grace period over: closing the connections still open");
     }
     Ok(())
+}
+
+/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes
+/// the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with_limits(listener, app, shutdown, Limits::default()).await
+}
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes, then stops accepting and
+/// finishes the requests in flight within `limits.shutdown_grace`.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let router = crate::server::router(app.clone());
+    run(listener, router, app, shutdown, limits).await
 }

@@ -5,6 +5,7 @@
 //! [`certgate_service::Service`] and knows nothing of the command line.
 
 pub mod access;
+mod app;
 pub mod console;
 mod front;
 pub mod limits;
@@ -13,5 +14,6 @@ pub mod ops;
 pub mod server;
 pub mod throttle;
 
+pub use app::App;
+pub use front::{serve, serve_with_limits};
 pub use limits::Limits;
-pub use server::{serve, serve_with_limits, App};

@@ -3,63 +3,22 @@
 //! the operation on the service and encodes the answer. Every answer, success or error, carries a
 //! request id and is logged once.
 
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use certgate_core::source::IdSource;
 use certgate_core::Error;
 use certgate_wire::{AwsError, Caller, Operation, Output};
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
-use tokio::net::TcpListener;
 
-use crate::limits::{BodyLimits, Limits};
+use crate::app::App;
+use crate::limits::BodyLimits;
 use crate::ops::access::record;
-use crate::ops::metrics::Metrics;
 use crate::ops::Endpoint;
 use certgate_service::Service;
-
-/// Everything a request needs, shared by all connections.
-pub struct App {
-    pub service: Service,
-    /// The request, key generation and key pool metrics, shared with the key pool's threads.
-    pub metrics: Arc<Metrics>,
-    pub ids: Arc<dyn IdSource>,
-    /// certgate's own page and admin clock under `/_certgate/`, when enabled.
-    pub console: Option<crate::console::Console>,
-    /// Authentication, read-only keys and throttling (`Access::default()` is open and unlimited).
-    pub access: crate::access::Access,
-}
-
-impl App {
-    /// The app over `service`: the service reports its key generation times to `metrics`, and
-    /// health and metrics read the fill of its key pool, if it has one.
-    pub fn new(
-        service: Service,
-        metrics: Arc<Metrics>,
-        ids: Arc<dyn IdSource>,
-        console: Option<crate::console::Console>,
-        access: crate::access::Access,
-    ) -> App {
-        if let Some(pool) = service.key_pool().cloned() {
-            metrics.set_key_pool_probe(Arc::new(move || crate::ops::metrics::KeyPoolFill {
-                depth: pool.depth() as u64,
-                capacity: pool.capacity() as u64,
-            }));
-        }
-        App {
-            service: service.with_observer(metrics.clone()),
-            metrics,
-            ids,
-            console,
-            access,
-        }
-    }
-}
 
 fn too_large(max: usize) -> AwsError {
     AwsError::RequestEntityTooLarge(format!("Request body must not be larger than {max} bytes"))
@@ -204,9 +163,11 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let request_id = app.ids.request_id();
     let (parts, body) = request.into_parts();
     if let Some(endpoint) = Endpoint::route(&parts.method, parts.uri.path()) {
-        let response = endpoint.answer(&app, &request_id).await;
+        let response = endpoint
+            .answer(&app.service, &app.metrics, &request_id)
+            .await;
         record(
-            &app,
+            &app.metrics,
             &request_id,
             endpoint.name(),
             None,
@@ -270,7 +231,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     };
     let error = result.as_ref().err().map(AwsError::code);
     record(
-        &app,
+        &app.metrics,
         &request_id,
         op_name,
         scope.as_ref(),
@@ -282,24 +243,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     response.map(Body::from)
 }
 
-/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes
-/// the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    app: Arc<App>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    serve_with_limits(listener, app, shutdown, Limits::default()).await
-}
-
-/// Serves `app` on `listener` under `limits` until `shutdown` completes, then stops accepting and
-/// finishes the requests in flight within `limits.shutdown_grace`.
-pub async fn serve_with_limits(
-    listener: TcpListener,
-    app: Arc<App>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    limits: Limits,
-) -> std::io::Result<()> {
-    let router = axum::Router::new().fallback(handle).with_state(app.clone());
-    crate::front::run(listener, router, app, shutdown, limits).await
+/// The router every connection calls: one fallback handler, so every request, known or not,
+/// goes through the same code.
+pub(crate) fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(app)
 }

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use certgate_core::Scope;
 
 use super::metrics::Metrics;
-use crate::server::App;
 
 /// The operation name of a request that never reached an operation: refused at the door, or not
 /// routed to any operation.
@@ -49,7 +48,7 @@ impl Record<'_> {
 /// Logs a request once and counts it in the metrics.
 #[allow(clippy::too_many_arguments)]
 pub fn record<B>(
-    app: &App,
+    metrics: &Metrics,
     request_id: &str,
     operation: &'static str,
     scope: Option<&certgate_core::Scope>,
@@ -68,5 +67,5 @@ pub fn record<B>(
         error,
         latency: started.elapsed(),
     }
-    .emit(&app.metrics);
+    .emit(metrics);
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::metrics::KeyPoolFill;
-use crate::server::App;
+use super::metrics::Metrics;
+use certgate_service::Service;
 
 /// How long the store may take to answer before it counts as not answering.
 const STORE_DEADLINE: Duration = Duration::from_secs(2);
@@ -37,8 +38,8 @@ pub struct StoreReport {
 }
 
 /// The report and whether certgate is healthy.
-pub async fn report(app: &App) -> (bool, Report) {
-    let store = app.service.store();
+pub async fn report(service: &Service, metrics: &Metrics) -> (bool, Report) {
+    let store = service.store();
     let started = Instant::now();
     let outcome = tokio::time::timeout(STORE_DEADLINE, store.setting(PROBE_SETTING)).await;
     let error = match outcome {
@@ -62,7 +63,7 @@ pub async fn report(app: &App) -> (bool, Report) {
             latency_ms: started.elapsed().as_secs_f64() * 1000.0,
             error,
         },
-        key_pool: app.metrics.key_pool_fill(),
+        key_pool: metrics.key_pool_fill(),
     };
     (ok, report)
 }

@@ -14,7 +14,6 @@ use http::{Method, StatusCode};
 use certgate_store::{ScanCursor, StoreError};
 use metrics::ExpiryCounts;
 
-use crate::server::App;
 use certgate_service::Service;
 
 /// One of the endpoints this module answers.
@@ -49,10 +48,15 @@ impl Endpoint {
         }
     }
 
-    pub async fn answer(self, app: &App, request_id: &str) -> http::Response<Bytes> {
+    pub async fn answer(
+        self,
+        service: &Service,
+        metrics: &metrics::Metrics,
+        request_id: &str,
+    ) -> http::Response<Bytes> {
         match self {
             Endpoint::Health => {
-                let (healthy, report) = health::report(app).await;
+                let (healthy, report) = health::report(service, metrics).await;
                 let status = if healthy {
                     StatusCode::OK
                 } else {
@@ -66,7 +70,7 @@ impl Endpoint {
                 Bytes::from_static(openapi::DOCUMENT.as_bytes()),
                 request_id,
             ),
-            Endpoint::Metrics => match metrics_text(app).await {
+            Endpoint::Metrics => match metrics_text(service, metrics).await {
                 Ok(text) => response(
                     StatusCode::OK,
                     metrics::CONTENT_TYPE,
@@ -111,11 +115,8 @@ async fn expiry_counts(service: &Service) -> Result<ExpiryCounts, StoreError> {
     }
 }
 
-async fn metrics_text(app: &App) -> Result<String, String> {
-    let counts = expiry_counts(&app.service)
-        .await
-        .map_err(|e| e.to_string())?;
-    let metrics = &app.metrics;
+async fn metrics_text(service: &Service, metrics: &metrics::Metrics) -> Result<String, String> {
+    let counts = expiry_counts(service).await.map_err(|e| e.to_string())?;
     metrics.set_expiry_counts(&counts);
     metrics.encode().map_err(|e| e.to_string())
 }
