@@ -12,7 +12,7 @@ use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_apigateway::types::ClientCertificate;
 use aws_sdk_apigateway::Client;
-use certgate_core::source::{Clock, ManualClock, RandomIds, SystemClock};
+use certgate_core::source::{Clock, IdSource, ManualClock, RandomIds, SystemClock};
 use tokio::sync::oneshot;
 
 /// A fixed creation time for tests that check dates exactly: 2026-01-01T00:00:00Z.
@@ -28,7 +28,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub clock: Arc<ManualClock>,
     /// The credentials file of a server started with `credentials` (tests rewrite and reload it).
-    pub credentials: Option<Arc<certgate::access::CredentialsFile>>,
+    pub credentials: Option<Arc<certgate_server::access::CredentialsFile>>,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
     _store: super::test_store::Cleanup,
@@ -44,9 +44,14 @@ pub struct Options {
     /// Signatures are checked against the server's clock, manual or not.
     pub credentials: Option<&'static str>,
     /// Per-account throttling (`--throttle`).
-    pub throttle: Option<certgate::throttle::Limit>,
+    pub throttle: Option<certgate_server::throttle::Limit>,
     /// A key pool of (capacity, workers); none by default, so most tests make keys on the spot.
     pub key_pool: Option<(usize, usize)>,
+    /// Where certificate ids, serials and request ids come from (random by default).
+    pub ids: Option<Arc<dyn IdSource>>,
+    /// A pagination key set in the store before the service starts, so position tokens are the
+    /// same from run to run.
+    pub page_key: Option<[u8; 32]>,
 }
 
 impl Default for Options {
@@ -58,6 +63,8 @@ impl Default for Options {
             credentials: None,
             throttle: None,
             key_pool: None,
+            ids: None,
+            page_key: None,
         }
     }
 }
@@ -88,48 +95,61 @@ impl Server {
         } else {
             Arc::new(SystemClock)
         };
-        let ids = Arc::new(RandomIds);
+        if let Some(key) = options.page_key {
+            store
+                .init_setting(certgate_core::page::KEY_SETTING, &key)
+                .await
+                .expect("set the pagination key");
+        }
+        let ids: Arc<dyn IdSource> = options.ids.unwrap_or_else(|| Arc::new(RandomIds));
         let credentials = options.credentials.map(|text| {
             let path = dir.path().join("credentials.toml");
             std::fs::write(&path, text).expect("write credentials");
-            Arc::new(certgate::access::CredentialsFile::load(&path).expect("credentials"))
+            Arc::new(certgate_server::access::CredentialsFile::load(&path).expect("credentials"))
         });
-        let access = certgate::access::Access {
+        let access = certgate_server::access::Access {
             auth: match &credentials {
-                Some(file) => certgate::access::Auth::SigV4(file.clone()),
-                None => certgate::access::Auth::Open,
+                Some(file) => certgate_server::access::Auth::SigV4(file.clone()),
+                None => certgate_server::access::Auth::Open,
             },
-            throttle: options.throttle.map(certgate::throttle::Throttle::new),
+            throttle: options
+                .throttle
+                .map(certgate_server::throttle::Throttle::new),
             clock: clock.clone(),
         };
-        let mut service = certgate::Service::new(
+        let mut service = certgate_service::Service::new(
             store,
             clock,
             ids.clone(),
-            certgate::ServiceConfig {
+            certgate_service::ServiceConfig {
                 max_certificates_per_region: options.max_certificates_per_region,
                 keygen_concurrency: 2,
             },
         );
         if let Some((capacity, workers)) = options.key_pool {
             service = service.with_key_pool(
-                certgate::KeyPool::start(capacity, workers).expect("start the key pool"),
+                certgate_service::KeyPool::start(capacity, workers).expect("start the key pool"),
             );
         }
-        let app = certgate::App {
+        let app = certgate_server::App::new(
             service,
+            Arc::new(certgate_server::ops::metrics::Metrics::new()),
             ids,
-            console: None,
+            None,
             access,
-        };
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(certgate::serve(listener, Arc::new(app), async move {
-            let _ = rx.await;
-        }));
+        tokio::spawn(certgate_server::serve(
+            listener,
+            Arc::new(app),
+            async move {
+                let _ = rx.await;
+            },
+        ));
         Server {
             addr,
             clock: manual,

@@ -79,6 +79,7 @@ mod ops;
 mod paginate;
 mod pool;
 mod quota;
+mod replay;
 mod tags;
 mod throttle;
 mod update;
