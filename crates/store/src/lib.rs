@@ -12,7 +12,7 @@
 //! transaction, not by a check-then-act in the caller.
 //!
 //! A new family (REST APIs, stages, …) is a module here with its trait, its `Sql` and its row
-//! mapping, a field in [`sql::Statements`], an implementation in each engine, a migration per
+//! mapping, a field in `statements::Statements`, an implementation in each engine, a migration per
 //! engine, and a contract module; a taggable one adds its kind to [`tags::Resource`].
 
 use std::sync::Arc;
@@ -27,6 +27,7 @@ mod keys;
 mod scan;
 mod settings;
 mod sql;
+mod statements;
 mod tags;
 
 pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};

@@ -7,11 +7,9 @@
 //! PostgreSQL locks a row it is about to rewrite with `FOR UPDATE` (SQLite's single writer needs
 //! no lock).
 
-use std::sync::LazyLock;
-
 use certgate_core::SecretBytes;
 
-use crate::{certificates, keys, settings, tags, Result, StoreError};
+use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -37,36 +35,6 @@ impl Dialect {
             Dialect::Sqlite => "",
             Dialect::Postgres => " FOR UPDATE",
         }
-    }
-}
-
-/// Every statement of every family, in one engine's dialect.
-pub(crate) struct Statements {
-    pub certificates: certificates::Sql,
-    pub keys: keys::Sql,
-    pub tags: tags::Sql,
-    pub settings: settings::Sql,
-}
-
-impl Statements {
-    fn new(dialect: Dialect) -> Self {
-        Statements {
-            certificates: certificates::Sql::new(dialect),
-            keys: keys::Sql::new(dialect),
-            tags: tags::Sql::new(dialect),
-            settings: settings::Sql::new(dialect),
-        }
-    }
-
-    pub(crate) fn sqlite() -> &'static Statements {
-        static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::new(Dialect::Sqlite));
-        &SQLITE
-    }
-
-    pub(crate) fn postgres() -> &'static Statements {
-        static POSTGRES: LazyLock<Statements> =
-            LazyLock::new(|| Statements::new(Dialect::Postgres));
-        &POSTGRES
     }
 }
 

@@ -28,7 +28,8 @@ use tokio_postgres::{NoTls, Row};
 
 pub use config::PostgresUrl;
 
-use crate::sql::{Statements, Value};
+use crate::sql::Value;
+use crate::statements::Statements;
 use crate::{Result, StoreError};
 
 pub struct PostgresStore {

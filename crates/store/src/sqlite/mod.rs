@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use certgate_core::SecretBytes;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::sql::{Statements, Value};
+use crate::sql::Value;
+use crate::statements::Statements;
 use crate::{Result, StoreError};
 
 /// How many reads run at once, each on its own connection. Reads beyond this wait for a connection
