@@ -18,7 +18,7 @@ use base64::Engine as _;
 use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, Tags};
 use certgate_pki::seal::{row_context, MasterKey, FINGERPRINT_SETTING};
 use certgate_pki::{PrivateKey, Profile};
-use certgate_store::{SqliteStore, Store, StoredCertificate};
+use certgate_store::{KeyStore, SettingStore, SqliteStore, StoredCertificate};
 use zeroize::Zeroizing;
 
 /// The `n`-th id in base 36 over the id alphabet, so ids are distinct and spread over the key space.

@@ -1,16 +1,11 @@
 //! The certificates of a whole store, across every account and region, with their expiry judged
-//! at one instant: what `certgate certs list` prints and what the console page shows. Private keys
-//! are read by the store's scan (it returns them) and dropped at once; nothing here ever holds one
-//! longer than a page, and nothing renders one.
+//! at one instant: what `certgate certs list` prints and what the console page shows. It reads
+//! through the store's certificate scan, which never returns private keys.
 
 use certgate_core::expiry::{self, ExpiryStatus};
 use certgate_core::{AccountId, Certificate, Region, Scope};
-use certgate_store::{ScanCursor, Store, StoreError};
+use certgate_store::{Scan, ScopedCertificate, Store, StoreError, SCAN_PAGE};
 use serde_json::{json, Value};
-
-/// Rows fetched from the store per scan call: large enough to be few round trips, small enough that
-/// a page of private keys held in memory for a moment stays small.
-const SCAN_PAGE: u32 = 200;
 
 /// Which certificates to take; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -69,15 +64,8 @@ pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inve
             }
         }
     }
-    let mut cursor: Option<ScanCursor> = None;
-    loop {
-        let page = store.scan(cursor.as_ref(), SCAN_PAGE).await?;
-        let full = page.len() == SCAN_PAGE as usize;
-        cursor = page.last().map(|r| ScanCursor {
-            scope: r.scope.clone(),
-            id: r.certificate.id.clone(),
-        });
-        // Destructuring drops each private key here, before anything else sees the record.
+    let mut scan = Scan::<ScopedCertificate>::new();
+    while let Some(page) = scan.next_page(store).await? {
         for stored in page {
             if !filter.admits(&stored.scope) {
                 continue;
@@ -91,10 +79,8 @@ pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inve
                 certificate: stored.certificate,
             });
         }
-        if !full {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 impl Entry {

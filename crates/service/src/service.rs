@@ -10,7 +10,7 @@ use certgate_core::{
 };
 use certgate_pki::seal::MasterKey;
 use certgate_pki::{PrivateKey, Profile};
-use certgate_store::{DynStore, NewCertificate, StoreError};
+use certgate_store::{DynStore, NewCertificate, Resource, StoreError};
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::pool::KeyPool;
@@ -330,7 +330,7 @@ impl Service {
         Self::same_region(scope, region)?;
         tags::validate(tags)?;
         self.store
-            .add_tags(scope, id, tags, tags::MAX_TAGS)
+            .add_tags(scope, Resource::ClientCertificate(id), tags, tags::MAX_TAGS)
             .await
             .map_err(from_store)?;
         Ok(())
@@ -345,7 +345,7 @@ impl Service {
     ) -> Result<(), Error> {
         Self::same_region(scope, region)?;
         self.store
-            .remove_tags(scope, id, keys)
+            .remove_tags(scope, Resource::ClientCertificate(id), keys)
             .await
             .map_err(from_store)?;
         Ok(())

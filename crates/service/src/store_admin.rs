@@ -2,11 +2,7 @@
 //! serving, and `certgate copy` moves every certificate, keys included, from one store to another
 //! (say from the SQLite file a team started on to the PostgreSQL database it grew onto).
 
-use certgate_store::{ScanCursor, Store, StoreError, StoreUrl};
-
-/// Rows read from the source per page: large enough that a copy is not dominated by round trips,
-/// small enough that a page of PEMs and keys stays a few hundred kilobytes.
-const COPY_PAGE: u32 = 200;
+use certgate_store::{Scan, Store, StoreError, StoreUrl, StoredCertificate};
 
 #[derive(Debug, Clone)]
 pub struct MigrateConfig {
@@ -75,9 +71,8 @@ pub async fn copy(args: CopyConfig) -> Result<String, String> {
 pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, StoreError> {
     carry_master_key_check(from, to).await?;
     let mut report = CopyReport::default();
-    let mut cursor: Option<ScanCursor> = None;
-    loop {
-        let page = from.scan(cursor.as_ref(), COPY_PAGE).await?;
+    let mut scan = Scan::<StoredCertificate>::new();
+    while let Some(page) = scan.next_page(from).await? {
         for record in &page {
             match to.import(record).await {
                 Ok(()) => report.copied += 1,
@@ -101,16 +96,8 @@ pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, St
                 Err(e) => return Err(e),
             }
         }
-        match page.last() {
-            Some(last) if page.len() == COPY_PAGE as usize => {
-                cursor = Some(ScanCursor {
-                    scope: last.scope.clone(),
-                    id: last.certificate.id.clone(),
-                });
-            }
-            _ => return Ok(report),
-        }
     }
+    Ok(report)
 }
 
 /// The private keys are copied sealed, so the destination must be served with the source's master

@@ -5,7 +5,7 @@
 mod pg;
 
 use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes};
-use certgate_store::{NewCertificate, PostgresStore, Store, StoreError};
+use certgate_store::{CertificateStore, NewCertificate, PostgresStore, StoreError};
 
 fn scope() -> Scope {
     Scope {

@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
-use certgate_store::{DynStore, NewCertificate, ScanCursor, Store, StoreError, StoredCertificate};
+use certgate_store::{
+    CertificateStore, DynStore, KeyStore, NewCertificate, Resource, ScanCursor, ScopedCertificate,
+    SettingStore, Store, StoreError, StoredCertificate, StoredKey, TagChange, TagStore,
+};
 
 use super::*;
 
@@ -15,11 +18,14 @@ const SECRET_CAUSE: &str = "disk on fire at /var/lib/secret-path";
 /// concurrent transaction.
 struct Faulty(DynStore);
 
-#[async_trait]
 impl Store for Faulty {
     fn engine(&self) -> &'static str {
         "faulty"
     }
+}
+
+#[async_trait]
+impl CertificateStore for Faulty {
     async fn insert(&self, s: &Scope, n: &NewCertificate, q: u32) -> certgate_store::Result<()> {
         self.0.insert(s, n, q).await
     }
@@ -29,13 +35,6 @@ impl Store for Faulty {
         _: &CertificateId,
     ) -> certgate_store::Result<Option<Certificate>> {
         panic!("{SECRET_CAUSE}")
-    }
-    async fn private_key(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-    ) -> certgate_store::Result<Option<SecretBytes>> {
-        self.0.private_key(s, id).await
     }
     async fn list(
         &self,
@@ -59,32 +58,23 @@ impl Store for Faulty {
     async fn delete(&self, s: &Scope, id: &CertificateId) -> certgate_store::Result<()> {
         self.0.delete(s, id).await
     }
-    async fn add_tags(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-        t: &Tags,
-        m: usize,
-    ) -> certgate_store::Result<Tags> {
-        self.0.add_tags(s, id, t, m).await
-    }
-    async fn remove_tags(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-        k: &[String],
-    ) -> certgate_store::Result<Tags> {
-        self.0.remove_tags(s, id, k).await
-    }
-    async fn scan(
+    async fn scan_certificates(
         &self,
         a: Option<&ScanCursor>,
         l: u32,
-    ) -> certgate_store::Result<Vec<StoredCertificate>> {
-        self.0.scan(a, l).await
+    ) -> certgate_store::Result<Vec<ScopedCertificate>> {
+        self.0.scan_certificates(a, l).await
     }
-    async fn import(&self, r: &StoredCertificate) -> certgate_store::Result<()> {
-        self.0.import(r).await
+}
+
+#[async_trait]
+impl KeyStore for Faulty {
+    async fn private_key(
+        &self,
+        s: &Scope,
+        id: &CertificateId,
+    ) -> certgate_store::Result<Option<SecretBytes>> {
+        self.0.private_key(s, id).await
     }
     async fn replace_private_key(
         &self,
@@ -95,6 +85,42 @@ impl Store for Faulty {
     ) -> certgate_store::Result<bool> {
         self.0.replace_private_key(s, id, e, n).await
     }
+    async fn scan_keys(
+        &self,
+        a: Option<&ScanCursor>,
+        l: u32,
+    ) -> certgate_store::Result<Vec<StoredKey>> {
+        self.0.scan_keys(a, l).await
+    }
+    async fn scan_records(
+        &self,
+        a: Option<&ScanCursor>,
+        l: u32,
+    ) -> certgate_store::Result<Vec<StoredCertificate>> {
+        self.0.scan_records(a, l).await
+    }
+    async fn import(&self, r: &StoredCertificate) -> certgate_store::Result<()> {
+        self.0.import(r).await
+    }
+}
+
+#[async_trait]
+impl TagStore for Faulty {
+    async fn tags(&self, s: &Scope, r: Resource<'_>) -> certgate_store::Result<Option<Tags>> {
+        self.0.tags(s, r).await
+    }
+    async fn change_tags(
+        &self,
+        s: &Scope,
+        r: Resource<'_>,
+        c: TagChange,
+    ) -> certgate_store::Result<Tags> {
+        self.0.change_tags(s, r, c).await
+    }
+}
+
+#[async_trait]
+impl SettingStore for Faulty {
     async fn setting(&self, n: &str) -> certgate_store::Result<Option<Vec<u8>>> {
         self.0.setting(n).await
     }

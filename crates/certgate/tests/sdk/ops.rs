@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
-use certgate_store::{DynStore, NewCertificate, ScanCursor, Store, StoreError, StoredCertificate};
+use certgate_store::{
+    CertificateStore, DynStore, KeyStore, NewCertificate, Resource, ScanCursor, ScopedCertificate,
+    SettingStore, Store, StoreError, StoredCertificate, StoredKey, TagChange, TagStore,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
@@ -111,11 +114,14 @@ struct Down(DynStore);
 
 const CAUSE: &str = "connection refused to db.internal:5432 as admin";
 
-#[async_trait]
 impl Store for Down {
     fn engine(&self) -> &'static str {
         "down"
     }
+}
+
+#[async_trait]
+impl CertificateStore for Down {
     async fn insert(&self, s: &Scope, n: &NewCertificate, q: u32) -> certgate_store::Result<()> {
         self.0.insert(s, n, q).await
     }
@@ -125,13 +131,6 @@ impl Store for Down {
         id: &CertificateId,
     ) -> certgate_store::Result<Option<Certificate>> {
         self.0.get(s, id).await
-    }
-    async fn private_key(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-    ) -> certgate_store::Result<Option<SecretBytes>> {
-        self.0.private_key(s, id).await
     }
     async fn list(
         &self,
@@ -155,32 +154,23 @@ impl Store for Down {
     async fn delete(&self, s: &Scope, id: &CertificateId) -> certgate_store::Result<()> {
         self.0.delete(s, id).await
     }
-    async fn add_tags(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-        t: &Tags,
-        m: usize,
-    ) -> certgate_store::Result<Tags> {
-        self.0.add_tags(s, id, t, m).await
-    }
-    async fn remove_tags(
-        &self,
-        s: &Scope,
-        id: &CertificateId,
-        k: &[String],
-    ) -> certgate_store::Result<Tags> {
-        self.0.remove_tags(s, id, k).await
-    }
-    async fn scan(
+    async fn scan_certificates(
         &self,
         _: Option<&ScanCursor>,
         _: u32,
-    ) -> certgate_store::Result<Vec<StoredCertificate>> {
+    ) -> certgate_store::Result<Vec<ScopedCertificate>> {
         Err(StoreError::Unavailable(CAUSE.into()))
     }
-    async fn import(&self, r: &StoredCertificate) -> certgate_store::Result<()> {
-        self.0.import(r).await
+}
+
+#[async_trait]
+impl KeyStore for Down {
+    async fn private_key(
+        &self,
+        s: &Scope,
+        id: &CertificateId,
+    ) -> certgate_store::Result<Option<SecretBytes>> {
+        self.0.private_key(s, id).await
     }
     async fn replace_private_key(
         &self,
@@ -191,6 +181,42 @@ impl Store for Down {
     ) -> certgate_store::Result<bool> {
         self.0.replace_private_key(s, id, e, n).await
     }
+    async fn scan_keys(
+        &self,
+        _: Option<&ScanCursor>,
+        _: u32,
+    ) -> certgate_store::Result<Vec<StoredKey>> {
+        Err(StoreError::Unavailable(CAUSE.into()))
+    }
+    async fn scan_records(
+        &self,
+        _: Option<&ScanCursor>,
+        _: u32,
+    ) -> certgate_store::Result<Vec<StoredCertificate>> {
+        Err(StoreError::Unavailable(CAUSE.into()))
+    }
+    async fn import(&self, r: &StoredCertificate) -> certgate_store::Result<()> {
+        self.0.import(r).await
+    }
+}
+
+#[async_trait]
+impl TagStore for Down {
+    async fn tags(&self, s: &Scope, r: Resource<'_>) -> certgate_store::Result<Option<Tags>> {
+        self.0.tags(s, r).await
+    }
+    async fn change_tags(
+        &self,
+        s: &Scope,
+        r: Resource<'_>,
+        c: TagChange,
+    ) -> certgate_store::Result<Tags> {
+        self.0.change_tags(s, r, c).await
+    }
+}
+
+#[async_trait]
+impl SettingStore for Down {
     async fn setting(&self, _: &str) -> certgate_store::Result<Option<Vec<u8>>> {
         Err(StoreError::Unavailable(CAUSE.into()))
     }

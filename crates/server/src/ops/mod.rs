@@ -11,7 +11,7 @@ pub mod openapi;
 use bytes::Bytes;
 use http::{Method, StatusCode};
 
-use certgate_store::{ScanCursor, StoreError};
+use certgate_store::{Scan, ScopedCertificate, StoreError};
 use metrics::ExpiryCounts;
 
 use certgate_service::Service;
@@ -88,31 +88,19 @@ impl Endpoint {
     }
 }
 
-/// Rows read per store call while counting certificates by expiry.
-const SCAN_PAGE: u32 = 500;
-
-/// Counts every stored certificate by expiry bucket, page by page through the store's scan. This
-/// runs once per scrape and reads each certificate once; a scrape every 15 s over even 100,000
-/// certificates is a small fraction of one core.
+/// Counts every stored certificate by expiry bucket, page by page through the store's certificate
+/// scan (which reads no private keys). This runs once per scrape and reads each certificate once; a
+/// scrape every 15 s over even 100,000 certificates is a small fraction of one core.
 async fn expiry_counts(service: &Service) -> Result<ExpiryCounts, StoreError> {
     let now = service.now();
     let mut counts = ExpiryCounts::default();
-    let mut after: Option<ScanCursor> = None;
-    loop {
-        let page = service.store().scan(after.as_ref(), SCAN_PAGE).await?;
+    let mut scan = Scan::<ScopedCertificate>::new();
+    while let Some(page) = scan.next_page(service.store().as_ref()).await? {
         for record in &page {
             counts.add(now, record.certificate.expires);
         }
-        match page.last() {
-            Some(last) if page.len() == SCAN_PAGE as usize => {
-                after = Some(ScanCursor {
-                    scope: last.scope.clone(),
-                    id: last.certificate.id.clone(),
-                })
-            }
-            _ => return Ok(counts),
-        }
     }
+    Ok(counts)
 }
 
 async fn metrics_text(service: &Service, metrics: &metrics::Metrics) -> Result<String, String> {

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use certgate_core::SecretBytes;
 use certgate_pki::seal::{envelope_fingerprint, fingerprint_hex, MasterKey};
 use certgate_store::durable::LinkError;
-use certgate_store::{DynStore, ScanCursor, StoreUrl};
+use certgate_store::{DynStore, Scan, StoreUrl, StoredKey};
 use zeroize::Zeroizing;
 
 /// The setting that holds the fingerprint of the master key the store's private keys are sealed
@@ -27,9 +27,6 @@ pub const ROTATING_SETTING: &str = "master-key.rotating-to";
 
 /// The master key file's name beside a SQLite store (and in `./certgate-data/` for other stores).
 pub const KEY_FILE_NAME: &str = "master.key";
-
-/// How many rows a scan reads at a time.
-pub(crate) const SCAN_BATCH: u32 = 200;
 
 /// Where the master key is: the given file, or `master.key` in the directory of the SQLite file
 /// (`certgate-data/` by default). Stores that are not files use `./certgate-data/master.key`; every
@@ -193,29 +190,18 @@ pub async fn check_store(store: &DynStore, key: &MasterKey) -> Result<(), String
 
 /// Seals every private key still stored in the clear (written before encryption at rest).
 async fn seal_clear_keys(store: &DynStore, key: &MasterKey) -> Result<u64, String> {
-    let mut after: Option<ScanCursor> = None;
+    let mut scan = Scan::<StoredKey>::new();
     let mut sealed = 0;
-    loop {
-        let rows = store
-            .scan(after.as_ref(), SCAN_BATCH)
-            .await
-            .map_err(store_error)?;
-        let Some(last) = rows.last() else {
-            return Ok(sealed);
-        };
-        after = Some(ScanCursor {
-            scope: last.scope.clone(),
-            id: last.certificate.id.clone(),
-        });
+    while let Some(rows) = scan.next_page(store.as_ref()).await.map_err(store_error)? {
         for row in &rows {
             if envelope_fingerprint(row.private_key.expose()).is_some() {
                 continue;
             }
             let envelope = key
-                .seal(&row.private_key, &context(&row.scope, &row.certificate.id))
+                .seal(&row.private_key, &context(&row.scope, &row.id))
                 .map_err(|e| e.to_string())?;
             if store
-                .replace_private_key(&row.scope, &row.certificate.id, &row.private_key, &envelope)
+                .replace_private_key(&row.scope, &row.id, &row.private_key, &envelope)
                 .await
                 .map_err(store_error)?
             {
@@ -223,6 +209,7 @@ async fn seal_clear_keys(store: &DynStore, key: &MasterKey) -> Result<u64, Strin
             }
         }
     }
+    Ok(sealed)
 }
 
 #[cfg(test)]

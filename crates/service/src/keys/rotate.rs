@@ -9,12 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use certgate_pki::seal::{envelope_fingerprint, fingerprint_hex, MasterKey};
-use certgate_store::{DynStore, ScanCursor, StoreUrl};
+use certgate_store::{DynStore, Scan, StoreUrl, StoredKey};
 
-use super::{
-    context, key_path, read_key_file, store_error, FINGERPRINT_SETTING, ROTATING_SETTING,
-    SCAN_BATCH,
-};
+use super::{context, key_path, read_key_file, store_error, FINGERPRINT_SETTING, ROTATING_SETTING};
 
 /// What `certgate rotate-master-key` was asked to do.
 #[derive(Debug, Clone)]
@@ -76,19 +73,10 @@ pub async fn rotate(
         .map_err(store_error)?;
 
     let mut report = Report::default();
-    let mut after: Option<ScanCursor> = None;
-    loop {
-        let rows = store
-            .scan(after.as_ref(), SCAN_BATCH)
-            .await
-            .map_err(store_error)?;
-        let Some(last) = rows.last() else { break };
-        after = Some(ScanCursor {
-            scope: last.scope.clone(),
-            id: last.certificate.id.clone(),
-        });
+    let mut scan = Scan::<StoredKey>::new();
+    while let Some(rows) = scan.next_page(store.as_ref()).await.map_err(store_error)? {
         for row in &rows {
-            let ctx = context(&row.scope, &row.certificate.id);
+            let ctx = context(&row.scope, &row.id);
             let stored = row.private_key.expose();
             let plain = match envelope_fingerprint(stored) {
                 Some(fp) if fp == new.fingerprint() => {
@@ -98,7 +86,7 @@ pub async fn rotate(
                 Some(_) => old.open(stored, &ctx).map_err(|e| {
                     format!(
                         "the key of certificate {} ({}/{}) cannot be opened with the current master key: {e}",
-                        row.certificate.id.as_str(),
+                        row.id.as_str(),
                         row.scope.account,
                         row.scope.region
                     )
@@ -110,7 +98,7 @@ pub async fn rotate(
             }
             let envelope = new.seal(&plain, &ctx).map_err(|e| e.to_string())?;
             let swapped = store
-                .replace_private_key(&row.scope, &row.certificate.id, &row.private_key, &envelope)
+                .replace_private_key(&row.scope, &row.id, &row.private_key, &envelope)
                 .await
                 .map_err(store_error)?;
             match (swapped, envelope_fingerprint(stored).is_some()) {

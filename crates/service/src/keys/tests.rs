@@ -63,15 +63,12 @@ async fn fill(store: &DynStore, n: usize, key: Option<&MasterKey>) {
 
 /// Every stored key opened with `key`, checked against what was sealed.
 async fn assert_all_open_with(store: &DynStore, key: &MasterKey, n: usize) {
-    let rows = store.scan(None, 1000).await.unwrap();
+    let rows = store.scan_keys(None, 1000).await.unwrap();
     assert_eq!(rows.len(), n);
     for row in rows {
-        let i: usize = row.certificate.id.as_str()[1..].parse().unwrap();
+        let i: usize = row.id.as_str()[1..].parse().unwrap();
         let plain = key
-            .open(
-                row.private_key.expose(),
-                &context(&row.scope, &row.certificate.id),
-            )
+            .open(row.private_key.expose(), &context(&row.scope, &row.id))
             .unwrap();
         assert_eq!(plain, clear_key(i));
     }

@@ -29,7 +29,7 @@ async fn sqlite(dir: &tempfile::TempDir, name: &str) -> DynStore {
 }
 
 async fn everything(store: &dyn Store) -> Vec<StoredCertificate> {
-    store.scan(None, 10_000).await.unwrap()
+    store.scan_records(None, 10_000).await.unwrap()
 }
 
 #[tokio::test]
@@ -38,7 +38,7 @@ async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
     let (from, to) = (sqlite(&dir, "from.db").await, sqlite(&dir, "to.db").await);
     // More rows than one page, spread over scopes that sort before and after each other.
     let mut records = Vec::new();
-    for n in 0..(COPY_PAGE as usize + 30) {
+    for n in 0..(certgate_store::SCAN_PAGE as usize + 30) {
         let account = ["111111111111", "222222222222"][n % 2];
         let region = ["us-east-1", "eu-west-1", "ap-south-1"][n % 3];
         records.push(record(account, region, n));

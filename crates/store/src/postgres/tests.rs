@@ -1,5 +1,6 @@
 use super::config::PostgresUrl;
 use super::*;
+use certgate_core::{AccountId, Region};
 
 #[test]
 fn schema_is_certgates_own_parameter() {
