@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::AccountId;
+
 /// A failure of the backing machinery (store, key generation) whose details are logged, never sent.
 pub struct Internal(pub Box<dyn std::error::Error + Send + Sync>);
 
@@ -44,6 +46,41 @@ impl Error {
 
     /// AWS's text for an unknown client certificate, the same for every way of naming one.
     pub fn certificate_not_found() -> Self {
-        Error::NotFound("Invalid Client Certificate identifier specified".to_string())
+        Error::not_found(NotFound::ClientCertificate)
+    }
+
+    /// AWS's answer for a resource of this kind that does not exist.
+    pub fn not_found(what: NotFound<'_>) -> Self {
+        Error::NotFound(what.message())
+    }
+}
+
+/// The kinds of resource a request can name that does not exist, each with AWS's own wording.
+/// The texts are those AWS answered when LocalStack recorded its API Gateway snapshots
+/// (`tests/aws/services/apigateway/*.snapshot.json`): a REST API names the account and id, the
+/// others are fixed. Stages and deployments have no recorded not-found answer there; theirs are
+/// the texts LocalStack's provider answers with, in the same pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFound<'a> {
+    ClientCertificate,
+    RestApi { account: &'a AccountId, id: &'a str },
+    Resource,
+    Method,
+    Stage,
+    Deployment,
+}
+
+impl NotFound<'_> {
+    pub fn message(&self) -> String {
+        match self {
+            NotFound::ClientCertificate => "Invalid Client Certificate identifier specified".into(),
+            NotFound::RestApi { account, id } => {
+                format!("Invalid API identifier specified {account}:{id}")
+            }
+            NotFound::Resource => "Invalid Resource identifier specified".into(),
+            NotFound::Method => "Invalid Method identifier specified".into(),
+            NotFound::Stage => "Invalid Stage identifier specified".into(),
+            NotFound::Deployment => "Invalid Deployment identifier specified".into(),
+        }
     }
 }
