@@ -65,6 +65,9 @@ pub struct Member {
     /// The label, query parameter or header name of a member outside the body.
     pub location_name: Option<&'static str>,
     pub required: bool,
+    /// False for a member the model marks "(Not currently supported)": API Gateway ignores it,
+    /// and the decoder leaves it absent whatever the request says.
+    pub supported: bool,
 }
 
 /// A routed request as the generated decoders read it. The wire crate implements it over the raw

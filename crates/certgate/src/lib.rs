@@ -2,6 +2,8 @@
 //! [`server`] is the HTTP front that turns requests into operations through the wire crate.
 
 pub mod access;
+// The generated Api trait implemented for Service (no public items of its own).
+mod api_impl;
 pub mod certs;
 pub mod console;
 mod front;

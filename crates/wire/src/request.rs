@@ -56,12 +56,12 @@ fn takes_rest(label: &str) -> bool {
     label.ends_with("_arn")
 }
 
+/// A route's labels as they stand in the raw path, by label name.
+type RawLabels<'p> = Vec<(&'static str, &'p str)>;
+
 /// The raw labels of `path` if it matches `template` (the path part of a `requestUri`), with the
 /// number of literal segments matched, so that the most specific of two matching routes wins.
-fn match_path<'p>(
-    template: &'static str,
-    path: &'p str,
-) -> Option<(Vec<(&'static str, &'p str)>, usize)> {
+fn match_path<'p>(template: &'static str, path: &'p str) -> Option<(RawLabels<'p>, usize)> {
     let mut rest = path.strip_prefix('/')?;
     let mut labels = Vec::new();
     let mut literals = 0;
@@ -116,8 +116,8 @@ fn route<'p>(
     method: &Method,
     path: &'p str,
     query: Option<&str>,
-) -> Option<(&'static Route, Vec<(&'static str, &'p str)>)> {
-    let mut best: Option<(&'static Route, Vec<(&'static str, &'p str)>, usize)> = None;
+) -> Option<(&'static Route, RawLabels<'p>)> {
+    let mut best: Option<(&'static Route, RawLabels<'p>, usize)> = None;
     for route in ROUTES.iter().filter(|r| r.method == method.as_str()) {
         let (template, literal) = match route.uri.split_once('?') {
             Some((t, q)) => (t, Some(q)),

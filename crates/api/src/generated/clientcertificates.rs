@@ -25,8 +25,8 @@ impl GenerateClientCertificateRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "description", json: "description", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false },
+        Member { name: "description", json: "description", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false, supported: true },
     ];
 }
 
@@ -77,12 +77,12 @@ impl ClientCertificate {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "description", json: "description", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "pemEncodedCertificate", json: "pemEncodedCertificate", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "createdDate", json: "createdDate", shape: "Timestamp", location: Location::Body, location_name: None, required: false },
-        Member { name: "expirationDate", json: "expirationDate", shape: "Timestamp", location: Location::Body, location_name: None, required: false },
-        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false },
+        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "description", json: "description", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "pemEncodedCertificate", json: "pemEncodedCertificate", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "createdDate", json: "createdDate", shape: "Timestamp", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "expirationDate", json: "expirationDate", shape: "Timestamp", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false, supported: true },
     ];
 }
 
@@ -97,7 +97,7 @@ impl GetClientCertificateRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true },
+        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true, supported: true },
     ];
 }
 
@@ -125,8 +125,8 @@ impl GetClientCertificatesRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "position", json: "position", shape: "String", location: Location::Query, location_name: Some("position"), required: false },
-        Member { name: "limit", json: "limit", shape: "NullableInteger", location: Location::Query, location_name: Some("limit"), required: false },
+        Member { name: "position", json: "position", shape: "String", location: Location::Query, location_name: Some("position"), required: false, supported: true },
+        Member { name: "limit", json: "limit", shape: "NullableInteger", location: Location::Query, location_name: Some("limit"), required: false, supported: true },
     ];
 }
 
@@ -152,8 +152,8 @@ impl ClientCertificates {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "position", json: "position", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "items", json: "item", shape: "ListOfClientCertificate", location: Location::Body, location_name: Some("item"), required: false },
+        Member { name: "position", json: "position", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "items", json: "item", shape: "ListOfClientCertificate", location: Location::Body, location_name: Some("item"), required: false, supported: true },
     ];
 }
 
@@ -170,8 +170,8 @@ impl UpdateClientCertificateRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true },
-        Member { name: "patchOperations", json: "patchOperations", shape: "ListOfPatchOperation", location: Location::Body, location_name: None, required: false },
+        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true, supported: true },
+        Member { name: "patchOperations", json: "patchOperations", shape: "ListOfPatchOperation", location: Location::Body, location_name: None, required: false, supported: true },
     ];
 }
 
@@ -213,10 +213,10 @@ impl PatchOperation {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "op", json: "op", shape: "Op", location: Location::Body, location_name: None, required: false },
-        Member { name: "path", json: "path", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "value", json: "value", shape: "String", location: Location::Body, location_name: None, required: false },
-        Member { name: "from", json: "from", shape: "String", location: Location::Body, location_name: None, required: false },
+        Member { name: "op", json: "op", shape: "Op", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "path", json: "path", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "value", json: "value", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
+        Member { name: "from", json: "from", shape: "String", location: Location::Body, location_name: None, required: false, supported: true },
     ];
 }
 
@@ -231,7 +231,7 @@ impl DeleteClientCertificateRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true },
+        Member { name: "clientCertificateId", json: "clientCertificateId", shape: "String", location: Location::Label, location_name: Some("clientcertificate_id"), required: true, supported: true },
     ];
 }
 

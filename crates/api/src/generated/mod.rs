@@ -16,6 +16,10 @@ pub use tags::*;
 /// The excerpt of the model the listed operations reach, documentation left out.
 pub const MODEL: &str = include_str!("model.json");
 
+/// certgate's OpenAPI document: the listed operations from the model, with what
+/// crates/api/openapi.overlay.json adds (constraints, summaries, error responses).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
 /// Every structure shape's members, by shape name.
 pub static SHAPES: &[(&str, &[crate::Member])] = &[
     (

@@ -25,8 +25,8 @@ impl TagResourceRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true },
-        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: true },
+        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true, supported: true },
+        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: true, supported: true },
     ];
 }
 
@@ -61,8 +61,8 @@ impl UntagResourceRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true },
-        Member { name: "tagKeys", json: "tagKeys", shape: "ListOfString", location: Location::Query, location_name: Some("tagKeys"), required: true },
+        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true, supported: true },
+        Member { name: "tagKeys", json: "tagKeys", shape: "ListOfString", location: Location::Query, location_name: Some("tagKeys"), required: true, supported: true },
     ];
 }
 
@@ -90,9 +90,9 @@ impl GetTagsRequest {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true },
-        Member { name: "position", json: "position", shape: "String", location: Location::Query, location_name: Some("position"), required: false },
-        Member { name: "limit", json: "limit", shape: "NullableInteger", location: Location::Query, location_name: Some("limit"), required: false },
+        Member { name: "resourceArn", json: "resourceArn", shape: "String", location: Location::Label, location_name: Some("resource_arn"), required: true, supported: true },
+        Member { name: "position", json: "position", shape: "String", location: Location::Query, location_name: Some("position"), required: false, supported: false },
+        Member { name: "limit", json: "limit", shape: "NullableInteger", location: Location::Query, location_name: Some("limit"), required: false, supported: false },
     ];
 }
 
@@ -100,8 +100,8 @@ impl Input for GetTagsRequest {
     fn decode<S: Source + ?Sized>(src: &S) -> Result<Self, Error> {
         Ok(Self {
             resource_arn: required(src.label("resource_arn"), "resourceArn")?,
-            position: src.query("position").into_iter().next(),
-            limit: src.query_integer("limit")?.map(|n| n as i32),
+            position: None,
+            limit: None,
         })
     }
 }
@@ -117,6 +117,6 @@ impl Tags {
     /// The members as the model declares them, in its order.
     #[rustfmt::skip]
     pub const MEMBERS: &'static [Member] = &[
-        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false },
+        Member { name: "tags", json: "tags", shape: "MapOfStringToString", location: Location::Body, location_name: None, required: false, supported: true },
     ];
 }
