@@ -4,10 +4,12 @@ clients too slow with their head (closed) or body (408)."""
 
 from __future__ import annotations
 
+import re
 import socket
 from urllib.parse import urlparse
 
 import pytest
+import requests
 
 from certgate_helpers import RawClient, assert_aws_error
 
@@ -125,6 +127,12 @@ def test_requests_over_the_in_flight_limit_get_429(limited):
     status, _, answer = read_response(holder)
     assert status == 201, answer
     assert raw.list().status_code == 200
+    # The refusal was counted and logged as a request, under the operation `-` (it never reached
+    # one), in the same record as every other request.
+    metrics = requests.get(srv.url + "/metrics", timeout=30).text
+    assert 'certgate_requests_total{operation="-",status="429"} 1' in metrics, metrics
+    assert re.search(r'operation="-".*status=429|status=429.*operation="-"', srv.stderr()) or \
+        re.search(r"operation=-.*status=429", srv.stderr()), srv.stderr()
 
 
 def test_head_larger_than_the_limit_is_431(limited):

@@ -153,6 +153,26 @@ def test_json_log_has_one_line_per_request_and_no_secret(server_factory):
     assert "Signature=" not in log and "Credential=" not in log
 
 
+def test_console_requests_are_logged_and_counted_like_api_requests(server_factory):
+    srv = server_factory(extra_args=("--log-format", "json"))
+    assert requests.get(srv.url + "/_certgate/", timeout=30).status_code == 200
+    assert requests.get(srv.url + "/_certgate/api/certificates", timeout=30).status_code == 200
+    m = parse_metrics(requests.get(srv.url + "/metrics", timeout=30).text)
+    assert m['certgate_requests_total{operation="Console",status="200"}'] == 2
+    assert m['certgate_request_duration_seconds_count{operation="Console"}'] == 2
+    assert srv.terminate() == 0
+
+    logged = [r for r in json_lines(srv) if r.get("message") == "request"]
+    console = [r for r in logged if r.get("operation") == "Console"]
+    assert [r["path"] for r in console] == ["/_certgate/", "/_certgate/api/certificates"], logged
+    for r in console:
+        # The one shape every request is logged in, whichever part of certgate answered it.
+        assert r["method"] == "GET" and r["status"] == 200
+        assert isinstance(r["latency_ms"], (int, float)) and r["request_id"]
+        assert r.get("target", "certgate::request") == "certgate::request"
+    assert not any("latency_us" in r or "op" in r for r in logged), logged
+
+
 def test_log_format_from_environment_and_text_by_default(server_factory):
     import os
 

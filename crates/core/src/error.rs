@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use crate::model::AccountId;
-
 /// A failure of the backing machinery (store, key generation) whose details are logged, never sent.
 pub struct Internal(pub Box<dyn std::error::Error + Send + Sync>);
 
@@ -63,7 +61,11 @@ impl Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotFound<'a> {
     ClientCertificate,
-    RestApi { account: &'a AccountId, id: &'a str },
+    /// The account is given as text so that errors depend on no other module of the domain.
+    RestApi {
+        account: &'a str,
+        id: &'a str,
+    },
     Resource,
     Method,
     Stage,

@@ -28,7 +28,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub clock: Arc<ManualClock>,
     /// The credentials file of a server started with `credentials` (tests rewrite and reload it).
-    pub credentials: Option<Arc<certgate::access::CredentialsFile>>,
+    pub credentials: Option<Arc<certgate_server::access::CredentialsFile>>,
     _dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
     _store: super::test_store::Cleanup,
@@ -44,7 +44,7 @@ pub struct Options {
     /// Signatures are checked against the server's clock, manual or not.
     pub credentials: Option<&'static str>,
     /// Per-account throttling (`--throttle`).
-    pub throttle: Option<certgate::throttle::Limit>,
+    pub throttle: Option<certgate_server::throttle::Limit>,
     /// A key pool of (capacity, workers); none by default, so most tests make keys on the spot.
     pub key_pool: Option<(usize, usize)>,
     /// Where certificate ids, serials and request ids come from (random by default).
@@ -105,44 +105,51 @@ impl Server {
         let credentials = options.credentials.map(|text| {
             let path = dir.path().join("credentials.toml");
             std::fs::write(&path, text).expect("write credentials");
-            Arc::new(certgate::access::CredentialsFile::load(&path).expect("credentials"))
+            Arc::new(certgate_server::access::CredentialsFile::load(&path).expect("credentials"))
         });
-        let access = certgate::access::Access {
+        let access = certgate_server::access::Access {
             auth: match &credentials {
-                Some(file) => certgate::access::Auth::SigV4(file.clone()),
-                None => certgate::access::Auth::Open,
+                Some(file) => certgate_server::access::Auth::SigV4(file.clone()),
+                None => certgate_server::access::Auth::Open,
             },
-            throttle: options.throttle.map(certgate::throttle::Throttle::new),
+            throttle: options
+                .throttle
+                .map(certgate_server::throttle::Throttle::new),
             clock: clock.clone(),
         };
-        let mut service = certgate::Service::new(
+        let mut service = certgate_service::Service::new(
             store,
             clock,
             ids.clone(),
-            certgate::ServiceConfig {
+            certgate_service::ServiceConfig {
                 max_certificates_per_region: options.max_certificates_per_region,
                 keygen_concurrency: 2,
             },
         );
         if let Some((capacity, workers)) = options.key_pool {
             service = service.with_key_pool(
-                certgate::KeyPool::start(capacity, workers).expect("start the key pool"),
+                certgate_service::KeyPool::start(capacity, workers).expect("start the key pool"),
             );
         }
-        let app = certgate::App {
+        let app = certgate_server::App::new(
             service,
+            Arc::new(certgate_server::ops::metrics::Metrics::new()),
             ids,
-            console: None,
+            None,
             access,
-        };
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(certgate::serve(listener, Arc::new(app), async move {
-            let _ = rx.await;
-        }));
+        tokio::spawn(certgate_server::serve(
+            listener,
+            Arc::new(app),
+            async move {
+                let _ = rx.await;
+            },
+        ));
         Server {
             addr,
             clock: manual,

@@ -4,7 +4,7 @@
 use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
-use certgate::throttle::Limit;
+use certgate_server::throttle::Limit;
 
 use super::*;
 

@@ -56,7 +56,7 @@ fn not_found_by_kind_in_awss_words() {
         ),
         (
             NotFound::RestApi {
-                account: &account,
+                account: account.as_str(),
                 id: "fake-api-id",
             },
             "Invalid API identifier specified 111111111111:fake-api-id",

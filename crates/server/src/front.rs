@@ -1,0 +1,297 @@
+//! The accept loop: connections are served by hyper directly (not `axum::serve`) because the limits
+//! need hyper's own knobs (head buffer size, head read timeout) and a gate in front of the router
+//! (connections and requests in flight). A stop ends the loop, then waits for the requests in
+//! flight within the grace period.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use certgate_wire::AwsError;
+use futures_util::FutureExt;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
+use tower_service::Service as _;
+
+use crate::app::App;
+use crate::limits::{BodyLimits, Gates, Limits};
+
+/// An answer given before the request reaches the router, logged and counted like any other
+/// (under the operation `-`: it was refused before anyone looked at what it asked for).
+fn refuse<B>(
+    app: &App,
+    request: &hyper::Request<B>,
+    error: &AwsError,
+    close: bool,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let request_id = app.ids.request_id();
+    let mut response = certgate_wire::encode_error(error, &request_id).map(Body::from);
+    crate::ops::access::Record {
+        request_id: &request_id,
+        operation: crate::ops::access::UNROUTED,
+        scope: None,
+        method: request.method(),
+        path: request.uri().path(),
+        status: response.status().as_u16(),
+        error: Some(error.code()),
+        latency: started.elapsed(),
+    }
+    .emit(&app.metrics);
+    if close {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
+fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+    builder
+}
+
+/// Whether an accept error is about one connection (go on at once) rather than the listener or the
+/// process (such as too many open files: wait a little, or the loop would spin).
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    )
+}
+
+/// A connection's socket with its place under `--max-connections`. The place is given back before
+/// the socket is shut down or closed, never after: a client that sees its connection end (EOF or
+/// reset) can count on its place being free for the next connection it opens. Holding the permit
+/// beside the connection instead would free it only once hyper had already sent the FIN.
+struct Gated {
+    // Declared before `io`: fields drop in order, so the place is freed before the socket closes
+    // on paths where hyper never calls `poll_shutdown` (errors, a client that says nothing).
+    permit: Option<OwnedSemaphorePermit>,
+    io: TcpStream,
+}
+
+impl AsyncRead for Gated {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Gated {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        // hyper shuts the socket down once the connection is over: free the place first.
+        this.permit = None;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
+
+/// One connection: gated by the connection and in-flight limits, with the body limits handed to
+/// the handler through the request's extensions.
+fn serve_connection(
+    stream: TcpStream,
+    builder: &auto::Builder<TokioExecutor>,
+    graceful: &GracefulShutdown,
+    router: axum::Router,
+    app: Arc<App>,
+    gates: Gates,
+    limits: &Limits,
+) {
+    // Without TCP_NODELAY a small response can sit in the kernel for ~40 ms waiting for an ACK.
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::warn!(error = %e, "could not set TCP_NODELAY");
+    }
+    let permit: Option<OwnedSemaphorePermit> = gates.connections.clone().try_acquire_owned().ok();
+    let over_limit = permit.is_none();
+    let body_limits = BodyLimits {
+        max_bytes: limits.max_body_bytes,
+        read_timeout: limits.body_read_timeout,
+    };
+    let first_byte_timeout = limits.header_read_timeout;
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let mut router = router.clone();
+        let app = app.clone();
+        let in_flight = gates.in_flight.clone();
+        async move {
+            if over_limit {
+                let error = AwsError::ServiceUnavailable(
+                    "The server has too many open connections. Please retry later.".into(),
+                );
+                return Ok::<_, Infallible>(refuse(&app, &request, &error, true));
+            }
+            let Ok(_flight) = in_flight.try_acquire_owned() else {
+                let error = AwsError::TooManyRequests {
+                    message: "Too Many Requests".into(),
+                    retry_after_seconds: 1,
+                };
+                return Ok(refuse(&app, &request, &error, false));
+            };
+            request.extensions_mut().insert(body_limits);
+            let mut response = router.call(request).await?;
+            // The body of a timed-out request was not read to its end, so the connection cannot
+            // carry another request: say so, and hyper closes it after the answer.
+            if response.status() == http::StatusCode::REQUEST_TIMEOUT {
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
+            Ok(response)
+        }
+    });
+    let builder = builder.clone();
+    let watcher = graceful.watcher();
+    let stream = Gated { permit, io: stream };
+    tokio::spawn(async move {
+        // The auto builder first reads to tell HTTP/1 from HTTP/2, with no timeout of its own; a
+        // client that connects and sends nothing is closed here, so a silent socket costs nothing.
+        let mut probe = [0u8; 1];
+        match tokio::time::timeout(first_byte_timeout, stream.io.peek(&mut probe)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return,
+        }
+        let connection = watcher.watch(
+            builder
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned(),
+        );
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "connection ended with an error");
+        }
+    });
+}
+
+/// How long connections keep reading after the shutdown signal, before they are told to close once
+/// idle.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// Accepts connections until `shutdown` completes, then drains them within the grace period.
+async fn run(
+    listener: TcpListener,
+    router: axum::Router,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let gates = Gates::new(&limits);
+    let builder = builder(&limits);
+    let graceful = GracefulShutdown::new();
+    let serve = |stream| {
+        serve_connection(
+            stream,
+            &builder,
+            &graceful,
+            router.clone(),
+            app.clone(),
+            gates.clone(),
+            &limits,
+        )
+    };
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        match accepted {
+            Ok((stream, _peer)) => serve(stream),
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    // Connections the kernel has already completed are taken rather than reset: their clients have
+    // sent, or are sending, requests that count as in flight from their side.
+    while let Some(Ok((stream, _peer))) = listener.accept().now_or_never() {
+        serve(stream);
+    }
+    // No new connection from here on; the ones open finish their requests in flight and close.
+    drop(listener);
+    // A connection whose request is still unread when the shutdown reaches it counts as idle and is
+    // closed, which its client sees as a lost request. A moment lets requests already on the wire be
+    // read first, so that they are finished instead.
+    tokio::time::sleep(SETTLE).await;
+    tracing::info!(
+        grace_seconds = limits.shutdown_grace.as_secs_f64(),
+        "stopped accepting; finishing requests in flight"
+    );
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over: closing the connections still open");
+    }
+    Ok(())
+}
+
+/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes
+/// the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with_limits(listener, app, shutdown, Limits::default()).await
+}
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes, then stops accepting and
+/// finishes the requests in flight within `limits.shutdown_grace`.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let router = crate::server::router(app.clone());
+    run(listener, router, app, shutdown, limits).await
+}

@@ -1,0 +1,146 @@
+//! The store's maintenance commands: `certgate migrate` brings a store's schema up to date without
+//! serving, and `certgate copy` moves every certificate, keys included, from one store to another
+//! (say from the SQLite file a team started on to the PostgreSQL database it grew onto).
+
+use certgate_store::{ScanCursor, Store, StoreError, StoreUrl};
+
+/// Rows read from the source per page: large enough that a copy is not dominated by round trips,
+/// small enough that a page of PEMs and keys stays a few hundred kilobytes.
+const COPY_PAGE: u32 = 200;
+
+#[derive(Debug, Clone)]
+pub struct MigrateConfig {
+    /// The store to migrate: sqlite:///path.db or postgres://user@host:port/db[?schema=NAME].
+    pub store: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CopyConfig {
+    /// The store to read from (left unchanged).
+    pub from: String,
+    /// The store to write to; created and migrated if needed.
+    pub to: String,
+}
+
+/// What a copy did, certificate by certificate.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Written to the destination.
+    pub copied: u64,
+    /// Already at the destination with identical content (a re-run), left alone.
+    pub skipped: u64,
+    /// Already at the destination with different content: never overwritten, named in the log.
+    pub conflicting: u64,
+}
+
+async fn open(url: &str) -> Result<(StoreUrl, certgate_store::DynStore), String> {
+    let parsed = StoreUrl::parse(url)?;
+    let store = certgate_store::open(&parsed)
+        .await
+        .map_err(|e| format!("cannot open store {parsed}: {e}"))?;
+    Ok((parsed, store))
+}
+
+/// `certgate migrate`: opening a store applies its pending migrations, so that is all it does.
+pub async fn migrate(args: MigrateConfig) -> Result<String, String> {
+    let (url, store) = open(&args.store).await?;
+    Ok(format!(
+        "store {url} ({}) is at the current schema",
+        store.engine()
+    ))
+}
+
+/// `certgate copy`: returns the line to print, or an error if anything could not be copied.
+pub async fn copy(args: CopyConfig) -> Result<String, String> {
+    let (from_url, from) = open(&args.from).await?;
+    let (to_url, to) = open(&args.to).await?;
+    let report = copy_all(from.as_ref(), to.as_ref())
+        .await
+        .map_err(|e| format!("copy from {from_url} to {to_url} stopped: {e}"))?;
+    let line = format!(
+        "copied {} certificates from {from_url} to {to_url}; {} already there, {} conflicting",
+        report.copied, report.skipped, report.conflicting
+    );
+    if report.conflicting > 0 {
+        return Err(format!(
+            "{line}: the conflicting ids (logged above) exist at the destination with other content and were left alone"
+        ));
+    }
+    Ok(line)
+}
+
+/// Copies every certificate of `from` into `to` in (account, region, id) order. A certificate
+/// whose id its scope already holds at the destination is compared, not overwritten, so a copy
+/// that was interrupted or is simply run again finishes the job without duplicating anything.
+pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, StoreError> {
+    carry_master_key_check(from, to).await?;
+    let mut report = CopyReport::default();
+    let mut cursor: Option<ScanCursor> = None;
+    loop {
+        let page = from.scan(cursor.as_ref(), COPY_PAGE).await?;
+        for record in &page {
+            match to.import(record).await {
+                Ok(()) => report.copied += 1,
+                Err(StoreError::IdTaken) => {
+                    let scope = &record.scope;
+                    let id = &record.certificate.id;
+                    let same = to.get(scope, id).await?.as_ref() == Some(&record.certificate)
+                        && to.private_key(scope, id).await?.as_ref() == Some(&record.private_key);
+                    if same {
+                        report.skipped += 1;
+                    } else {
+                        tracing::warn!(
+                            account = %scope.account,
+                            region = %scope.region,
+                            %id,
+                            "the destination holds this id with other content; not overwritten"
+                        );
+                        report.conflicting += 1;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == COPY_PAGE as usize => {
+                cursor = Some(ScanCursor {
+                    scope: last.scope.clone(),
+                    id: last.certificate.id.clone(),
+                });
+            }
+            _ => return Ok(report),
+        }
+    }
+}
+
+/// The private keys are copied sealed, so the destination must be served with the source's master
+/// key. Carrying the source's key fingerprint over makes the destination refuse any other key at
+/// start-up, as the source does, instead of accepting a key that opens none of the copied keys. A
+/// source in the middle of a rotation, or a destination already bound to another key, is refused.
+async fn carry_master_key_check(from: &dyn Store, to: &dyn Store) -> Result<(), StoreError> {
+    use crate::keys::{FINGERPRINT_SETTING, ROTATING_SETTING};
+    if from
+        .setting(ROTATING_SETTING)
+        .await?
+        .is_some_and(|to| !to.is_empty())
+    {
+        return Err(StoreError::Backend(
+            "the source is in the middle of a master key rotation; finish it with `certgate rotate-master-key` first".into(),
+        ));
+    }
+    let Some(fingerprint) = from.setting(FINGERPRINT_SETTING).await? else {
+        return Ok(());
+    };
+    let bound = to.init_setting(FINGERPRINT_SETTING, &fingerprint).await?;
+    if bound != fingerprint {
+        return Err(StoreError::Backend(format!(
+            "the destination's private keys are sealed with master key {}, the source's with {}; copy into an empty store or rotate one of them first",
+            certgate_pki::seal::fingerprint_hex(&bound),
+            certgate_pki::seal::fingerprint_hex(&fingerprint)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
