@@ -19,11 +19,24 @@ fuzz_target!(|data: &[u8]| {
         ),
     };
     match parse_operation(&method, path, None, body) {
-        Ok(Operation::GenerateClientCertificate { tags, .. })
-        | Ok(Operation::TagResource { tags, .. }) => {
-            let _ = certgate_core::tags::validate(&tags);
+        Ok(Operation::GenerateClientCertificate(input)) => {
+            let _ = certgate_core::tags::validate(&input.tags.unwrap_or_default());
         }
-        Ok(Operation::UpdateClientCertificate { patch, .. }) => {
+        Ok(Operation::TagResource(input)) => {
+            let _ = certgate_core::tags::validate(&input.tags);
+        }
+        Ok(Operation::UpdateClientCertificate(input)) => {
+            let patch: Vec<_> = input
+                .patch_operations
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| certgate_core::patch::PatchOperation {
+                    op: p.op,
+                    path: p.path,
+                    value: p.value,
+                    from: p.from,
+                })
+                .collect();
             let _ = certgate_core::patch::description_change(&patch);
         }
         Ok(other) => panic!("{path} routed to {other:?}"),

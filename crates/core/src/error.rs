@@ -44,6 +44,45 @@ impl Error {
 
     /// AWS's text for an unknown client certificate, the same for every way of naming one.
     pub fn certificate_not_found() -> Self {
-        Error::NotFound("Invalid Client Certificate identifier specified".to_string())
+        Error::not_found(NotFound::ClientCertificate)
+    }
+
+    /// AWS's answer for a resource of this kind that does not exist.
+    pub fn not_found(what: NotFound<'_>) -> Self {
+        Error::NotFound(what.message())
+    }
+}
+
+/// The kinds of resource a request can name that does not exist, each with AWS's own wording.
+/// The texts are those AWS answered when LocalStack recorded its API Gateway snapshots
+/// (`tests/aws/services/apigateway/*.snapshot.json`): a REST API names the account and id, the
+/// others are fixed. Stages and deployments have no recorded not-found answer there; theirs are
+/// the texts LocalStack's provider answers with, in the same pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFound<'a> {
+    ClientCertificate,
+    /// The account is given as text so that errors depend on no other module of the domain.
+    RestApi {
+        account: &'a str,
+        id: &'a str,
+    },
+    Resource,
+    Method,
+    Stage,
+    Deployment,
+}
+
+impl NotFound<'_> {
+    pub fn message(&self) -> String {
+        match self {
+            NotFound::ClientCertificate => "Invalid Client Certificate identifier specified".into(),
+            NotFound::RestApi { account, id } => {
+                format!("Invalid API identifier specified {account}:{id}")
+            }
+            NotFound::Resource => "Invalid Resource identifier specified".into(),
+            NotFound::Method => "Invalid Method identifier specified".into(),
+            NotFound::Stage => "Invalid Stage identifier specified".into(),
+            NotFound::Deployment => "Invalid Deployment identifier specified".into(),
+        }
     }
 }

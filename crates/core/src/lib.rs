@@ -12,7 +12,8 @@ pub mod secret;
 pub mod source;
 pub mod tags;
 
-pub use error::Error;
+pub use arn::ResourceArn;
+pub use error::{Error, NotFound};
 pub use model::{AccountId, Certificate, CertificateId, Region, Scope};
 pub use secret::SecretBytes;
 pub use tags::Tags;

@@ -99,39 +99,9 @@ fn to_wire(e: Error, request_id: &str) -> AwsError {
     e.into()
 }
 
+/// Runs the operation on the service through the generated dispatch, in the caller's scope.
 async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output, Error> {
-    let scope = &caller.scope;
-    Ok(match op {
-        Operation::GenerateClientCertificate { description, tags } => Output::Certificate {
-            created: true,
-            certificate: service.generate(scope, description, tags).await?,
-        },
-        Operation::GetClientCertificate { id } => Output::Certificate {
-            created: false,
-            certificate: service.get(scope, &id).await?,
-        },
-        Operation::GetClientCertificates { position, limit } => {
-            let (items, position) = service.list(scope, position.as_deref(), limit).await?;
-            Output::Certificates { items, position }
-        }
-        Operation::UpdateClientCertificate { id, patch } => Output::Certificate {
-            created: false,
-            certificate: service.update(scope, &id, &patch).await?,
-        },
-        Operation::DeleteClientCertificate { id } => {
-            service.delete(scope, &id).await?;
-            Output::Deleted
-        }
-        Operation::TagResource { region, id, tags } => {
-            service.tag(scope, &region, &id, &tags).await?;
-            Output::NoContent
-        }
-        Operation::UntagResource { region, id, keys } => {
-            service.untag(scope, &region, &id, &keys).await?;
-            Output::NoContent
-        }
-        Operation::GetTags { region, id } => Output::Tags(service.tags(scope, &region, &id).await?),
-    })
+    certgate_api::dispatch(service, &certgate_api::Context::new(&caller.scope), op).await
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {

@@ -4,6 +4,8 @@
 //! of the command line: the edge and the binary hand it plain values and config structs, and what
 //! it measures it reports through [`Observer`].
 
+// The generated Api trait implemented for Service (no public items of its own).
+mod api_impl;
 pub mod certs;
 pub mod inventory;
 pub mod keys;

@@ -1,111 +1,27 @@
-//! Routing and request decoding: method + path + query + body to an [`Operation`].
+//! Routing and request decoding over the catalogue: method + path + query + body to an
+//! [`Operation`] of `certgate_api`.
 //!
-//! Routes match on the raw (still percent-encoded) path, one segment at a time, and only then decode
-//! the label: an ARN in `/tags/{resource_arn}` arrives with its slashes encoded as `%2F` from botocore
-//! and the Rust SDK, but a hand-written request may leave them bare, so everything after `/tags/` is
-//! the ARN either way.
+//! Routes match on the raw (still percent-encoded) path, one segment at a time against each
+//! route's URI template, and only then decode the labels: an ARN in `/tags/{resource_arn}` arrives
+//! with its slashes encoded as `%2F` from botocore and the Rust SDK, but a hand-written request may
+//! leave them bare, so a label that holds an ARN takes the rest of the path either way. The
+//! generated decoders then read the query, headers and body through [`Source`], which holds the
+//! protocol's rules and messages.
 
-use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-use certgate_core::patch::PatchOperation;
-use certgate_core::{arn, CertificateId, Error, Region, Tags};
+use certgate_api::{Route, Source, ROUTES};
+use certgate_core::{CertificateId, Error, ResourceArn};
 use http::Method;
 use percent_encoding::percent_decode_str;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+pub use certgate_api::Operation;
 
 use crate::error::AwsError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Operation {
-    GenerateClientCertificate {
-        description: Option<String>,
-        tags: Tags,
-    },
-    GetClientCertificate {
-        id: CertificateId,
-    },
-    GetClientCertificates {
-        position: Option<String>,
-        limit: u32,
-    },
-    UpdateClientCertificate {
-        id: CertificateId,
-        patch: Vec<PatchOperation>,
-    },
-    DeleteClientCertificate {
-        id: CertificateId,
-    },
-    TagResource {
-        region: Region,
-        id: CertificateId,
-        tags: Tags,
-    },
-    UntagResource {
-        region: Region,
-        id: CertificateId,
-        keys: Vec<String>,
-    },
-    GetTags {
-        region: Region,
-        id: CertificateId,
-    },
-}
-
-impl Operation {
-    /// The operation's name in the API model, for logs and metrics.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Operation::GenerateClientCertificate { .. } => "GenerateClientCertificate",
-            Operation::GetClientCertificate { .. } => "GetClientCertificate",
-            Operation::GetClientCertificates { .. } => "GetClientCertificates",
-            Operation::UpdateClientCertificate { .. } => "UpdateClientCertificate",
-            Operation::DeleteClientCertificate { .. } => "DeleteClientCertificate",
-            Operation::TagResource { .. } => "TagResource",
-            Operation::UntagResource { .. } => "UntagResource",
-            Operation::GetTags { .. } => "GetTags",
-        }
-    }
-
-    /// True for operations that change state; a read-only credential may not call them. Only the
-    /// three Get operations read.
-    pub fn is_write(&self) -> bool {
-        !matches!(
-            self,
-            Operation::GetClientCertificate { .. }
-                | Operation::GetClientCertificates { .. }
-                | Operation::GetTags { .. }
-        )
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GenerateBody {
-    description: Option<String>,
-    tags: Option<Tags>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UpdateBody {
-    patch_operations: Option<Vec<PatchBody>>,
-}
-
-#[derive(Deserialize)]
-struct PatchBody {
-    op: Option<String>,
-    path: Option<String>,
-    value: Option<String>,
-    from: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TagBody {
-    tags: Option<Tags>,
-}
-
 /// Decodes a JSON object body; an empty body is an empty object, as botocore sends for no input.
-fn json_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AwsError> {
+fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         AwsError::bad_request(format!(
             "Could not parse request body into json: the body is not valid UTF-8 ({e})"
@@ -123,41 +39,178 @@ fn json_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AwsError> {
         .map_err(|e| AwsError::bad_request(format!("Could not parse request body into json: {e}")))
 }
 
-fn required<T>(value: Option<T>, member: &str) -> Result<T, AwsError> {
-    value.ok_or_else(|| {
-        AwsError::bad_request(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ))
-    })
-}
-
-fn decode_label(raw: &str) -> Result<Cow<'_, str>, AwsError> {
-    percent_decode_str(raw).decode_utf8().map_err(|_| {
-        AwsError::bad_request(
-            "The request path contains a percent-encoded sequence that is not UTF-8",
-        )
-    })
-}
-
-fn certificate_id(raw: &str) -> Result<CertificateId, AwsError> {
-    let label = decode_label(raw)?;
-    CertificateId::parse(&label).ok_or_else(|| Error::certificate_not_found().into())
-}
-
-/// All values of one query parameter, decoded, in order.
-fn query_values(query: Option<&str>, name: &str) -> Vec<String> {
-    query
-        .map(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-                .collect()
+fn decode_label(raw: &str) -> Result<String, AwsError> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| {
+            AwsError::bad_request(
+                "The request path contains a percent-encoded sequence that is not UTF-8",
+            )
         })
-        .unwrap_or_default()
 }
 
-fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    query_values(query, name).into_iter().next()
+/// An ARN holds slashes, which clients may send bare, so such a label at the end of a template
+/// takes the rest of the path.
+fn takes_rest(label: &str) -> bool {
+    label.ends_with("_arn")
+}
+
+/// A route's labels as they stand in the raw path, by label name.
+type RawLabels<'p> = Vec<(&'static str, &'p str)>;
+
+/// The raw labels of `path` if it matches `template` (the path part of a `requestUri`), with the
+/// number of literal segments matched, so that the most specific of two matching routes wins.
+fn match_path<'p>(template: &'static str, path: &'p str) -> Option<(RawLabels<'p>, usize)> {
+    let mut rest = path.strip_prefix('/')?;
+    let mut labels = Vec::new();
+    let mut literals = 0;
+    let segments: Vec<&'static str> = template.trim_start_matches('/').split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let (here, tail) = match rest.split_once('/') {
+            Some((here, tail)) => (here, Some(tail)),
+            None => (rest, None),
+        };
+        if let Some(label) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            let label = label.trim_end_matches('+');
+            if last && takes_rest(label) {
+                if rest.is_empty() {
+                    return None;
+                }
+                labels.push((label, rest));
+                return Some((labels, literals));
+            }
+            if here.is_empty() {
+                return None;
+            }
+            labels.push((label, here));
+        } else if here == *segment {
+            literals += 1;
+        } else {
+            return None;
+        }
+        match (tail, last) {
+            (None, true) => return Some((labels, literals)),
+            (Some(tail), false) => rest = tail,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether the query holds every literal parameter a template's `?…` part asks for.
+fn literal_query_matches(literal: Option<&str>, query: Option<&str>) -> bool {
+    let Some(literal) = literal else {
+        return true;
+    };
+    form_urlencoded::parse(literal.as_bytes()).all(|(k, v)| {
+        query.is_some_and(|q| {
+            form_urlencoded::parse(q.as_bytes()).any(|(qk, qv)| qk == k && qv == v)
+        })
+    })
+}
+
+/// The route a method and raw path name, with its raw labels.
+fn route<'p>(
+    method: &Method,
+    path: &'p str,
+    query: Option<&str>,
+) -> Option<(&'static Route, RawLabels<'p>)> {
+    let mut best: Option<(&'static Route, RawLabels<'p>, usize)> = None;
+    for route in ROUTES.iter().filter(|r| r.method == method.as_str()) {
+        let (template, literal) = match route.uri.split_once('?') {
+            Some((t, q)) => (t, Some(q)),
+            None => (route.uri, None),
+        };
+        if !literal_query_matches(literal, query) {
+            continue;
+        }
+        if let Some((labels, literals)) = match_path(template, path) {
+            if best.as_ref().is_none_or(|(_, _, n)| literals > *n) {
+                best = Some((route, labels, literals));
+            }
+        }
+    }
+    best.map(|(route, labels, _)| (route, labels))
+}
+
+/// Labels that name a resource are checked as soon as they are decoded, before the query and the
+/// body, so that a request naming a certificate that cannot exist, or an ARN that is not one, is
+/// answered so whatever else it carries, and before the read-only check, as it always was.
+fn check_label(name: &str, value: &str) -> Result<(), AwsError> {
+    match name {
+        "clientcertificate_id" => match CertificateId::parse(value) {
+            Some(_) => Ok(()),
+            None => Err(Error::certificate_not_found().into()),
+        },
+        "resource_arn" => ResourceArn::parse(value)
+            .map(|_| ())
+            .map_err(AwsError::from),
+        _ => Ok(()),
+    }
+}
+
+/// A routed request, as the generated decoders read it.
+struct Request<'a> {
+    labels: BTreeMap<&'static str, String>,
+    query: Option<&'a str>,
+    headers: Option<&'a http::HeaderMap>,
+    body: &'a [u8],
+}
+
+impl Source for Request<'_> {
+    fn label(&self, name: &str) -> Option<String> {
+        self.labels.get(name).cloned()
+    }
+
+    fn query(&self, name: &str) -> Vec<String> {
+        self.query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn query_integer(&self, name: &str) -> Result<Option<i64>, Error> {
+        let Some(raw) = self.query(name).into_iter().next() else {
+            return Ok(None);
+        };
+        // `limit` has AWS's range rule and messages, which the domain's page rules hold.
+        if name == "limit" {
+            return certgate_core::page::parse_limit(Some(&raw)).map(|n| Some(i64::from(n)));
+        }
+        raw.parse().map(Some).map_err(|_| {
+            Error::bad_request(format!(
+                "Invalid value '{raw}' for parameter {name}: must be an integer"
+            ))
+        })
+    }
+
+    fn query_boolean(&self, name: &str) -> Result<Option<bool>, Error> {
+        match self.query(name).into_iter().next() {
+            None => Ok(None),
+            Some(raw) if raw == "true" => Ok(Some(true)),
+            Some(raw) if raw == "false" => Ok(Some(false)),
+            Some(raw) => Err(Error::bad_request(format!(
+                "Invalid value '{raw}' for parameter {name}: must be true or false"
+            ))),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers?
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        json_body(self.body).map_err(|e| Error::bad_request(e.message()))
+    }
 }
 
 /// Routes one request to its operation and decodes its inputs.
@@ -167,80 +220,33 @@ pub fn parse_operation(
     query: Option<&str>,
     body: &[u8],
 ) -> Result<Operation, AwsError> {
-    let unknown = || AwsError::UnknownOperation(format!("No operation matches {method} {path}"));
-    let rest = path.strip_prefix('/').ok_or_else(unknown)?;
-    let (first, tail) = match rest.split_once('/') {
-        Some((first, tail)) => (first, Some(tail)),
-        None => (rest, None),
-    };
-    match (first, tail) {
-        ("clientcertificates", None) => match *method {
-            Method::POST => {
-                let b: GenerateBody = json_body(body)?;
-                Ok(Operation::GenerateClientCertificate {
-                    description: b.description,
-                    tags: b.tags.unwrap_or_default(),
-                })
-            }
-            Method::GET => {
-                let limit =
-                    certgate_core::page::parse_limit(query_value(query, "limit").as_deref())?;
-                Ok(Operation::GetClientCertificates {
-                    position: query_value(query, "position"),
-                    limit,
-                })
-            }
-            _ => Err(unknown()),
-        },
-        ("clientcertificates", Some(id)) if !id.is_empty() && !id.contains('/') => match *method {
-            Method::GET => Ok(Operation::GetClientCertificate {
-                id: certificate_id(id)?,
-            }),
-            Method::DELETE => Ok(Operation::DeleteClientCertificate {
-                id: certificate_id(id)?,
-            }),
-            Method::PATCH => {
-                let id = certificate_id(id)?;
-                let b: UpdateBody = json_body(body)?;
-                let patch = b
-                    .patch_operations
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| PatchOperation {
-                        op: p.op,
-                        path: p.path,
-                        value: p.value,
-                        from: p.from,
-                    })
-                    .collect();
-                Ok(Operation::UpdateClientCertificate { id, patch })
-            }
-            _ => Err(unknown()),
-        },
-        ("tags", Some(raw_arn)) if !raw_arn.is_empty() => {
-            if !matches!(*method, Method::GET | Method::PUT | Method::DELETE) {
-                return Err(unknown());
-            }
-            let (region, id) = arn::parse_certificate_arn(&decode_label(raw_arn)?)?;
-            match *method {
-                Method::PUT => {
-                    let b: TagBody = json_body(body)?;
-                    Ok(Operation::TagResource {
-                        region,
-                        id,
-                        tags: required(b.tags, "tags")?,
-                    })
-                }
-                Method::DELETE => {
-                    let keys = query_values(query, "tagKeys");
-                    let keys = required((!keys.is_empty()).then_some(keys), "tagKeys")?;
-                    Ok(Operation::UntagResource { region, id, keys })
-                }
-                _ => Ok(Operation::GetTags { region, id }),
-            }
-        }
-        _ => Err(unknown()),
+    parse_operation_with_headers(method, path, query, None, body)
+}
+
+/// [`parse_operation`] for operations with header members: the request's headers are read too.
+pub fn parse_operation_with_headers(
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: Option<&http::HeaderMap>,
+    body: &[u8],
+) -> Result<Operation, AwsError> {
+    let (route, raw_labels) = route(method, path, query).ok_or_else(|| {
+        AwsError::UnknownOperation(format!("No operation matches {method} {path}"))
+    })?;
+    let mut labels = BTreeMap::new();
+    for (name, raw) in raw_labels {
+        let value = decode_label(raw)?;
+        check_label(name, &value)?;
+        labels.insert(name, value);
     }
+    let request = Request {
+        labels,
+        query,
+        headers,
+        body,
+    };
+    Operation::decode(route.id, &request).map_err(AwsError::from)
 }
 
 #[cfg(test)]

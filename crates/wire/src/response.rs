@@ -3,7 +3,7 @@
 //! (`x-amzn-ErrorType` header, `{"message": …}` body).
 
 use bytes::Bytes;
-use certgate_core::{Certificate, Tags};
+pub use certgate_api::Output;
 
 mod json;
 use http::{HeaderValue, StatusCode};
@@ -12,30 +12,6 @@ use serde::Serialize;
 use crate::error::AwsError;
 
 pub type Response = http::Response<Bytes>;
-
-/// What a successful operation answers.
-#[derive(Debug)]
-pub enum Output {
-    /// 201 for GenerateClientCertificate, 200 for Get and Update.
-    Certificate {
-        created: bool,
-        certificate: Certificate,
-    },
-    Certificates {
-        items: Vec<Certificate>,
-        position: Option<String>,
-    },
-    /// 202 with no body, for DeleteClientCertificate.
-    Deleted,
-    /// 204 with no body, for TagResource and UntagResource.
-    NoContent,
-    Tags(Tags),
-}
-
-#[derive(Serialize)]
-struct TagsJson<'a> {
-    tags: &'a Tags,
-}
 
 #[derive(Serialize)]
 struct ErrorJson<'a> {
@@ -64,25 +40,23 @@ fn finish(builder: http::response::Builder, body: Vec<u8>) -> Response {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising these plain structs of strings, numbers and string maps cannot fail.
+    // Serialising the model's shapes (strings, numbers, lists and string-keyed maps) cannot fail.
     serde_json::to_vec(value).unwrap_or_default()
 }
 
+/// The output's status is the model's success status; its body is the output shape's JSON, or
+/// nothing for an operation without output. Certificates, which are most of the bytes certgate
+/// sends, go through the sized writer of `json`; every other shape through serde.
 pub fn encode_output(output: &Output, request_id: &str) -> Response {
-    let (status, body) = match output {
-        Output::Certificate {
-            created,
-            certificate,
-        } => (
-            if *created { 201 } else { 200 },
-            json::certificate(certificate),
-        ),
-        Output::Certificates { items, position } => (200, json::list(items, position.as_deref())),
-        Output::Deleted => (202, Vec::new()),
-        Output::NoContent => (204, Vec::new()),
-        Output::Tags(tags) => (200, to_json(&TagsJson { tags })),
+    let body = match output {
+        Output::GenerateClientCertificate(c)
+        | Output::GetClientCertificate(c)
+        | Output::UpdateClientCertificate(c) => json::certificate(c),
+        Output::GetClientCertificates(page) => json::list(page),
+        other if other.has_body() => to_json(other),
+        _ => Vec::new(),
     };
-    finish(build(status, body.len(), request_id), body)
+    finish(build(output.status(), body.len(), request_id), body)
 }
 
 pub fn encode_error(error: &AwsError, request_id: &str) -> Response {

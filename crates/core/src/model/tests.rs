@@ -44,3 +44,32 @@ fn region_shape() {
     assert!(Region::parse("us east").is_none());
     assert!(Region::parse(&"a".repeat(33)).is_none());
 }
+
+#[test]
+fn not_found_by_kind_in_awss_words() {
+    use crate::error::{Error, NotFound};
+    let account = AccountId::parse("111111111111").unwrap();
+    let cases = [
+        (
+            NotFound::ClientCertificate,
+            "Invalid Client Certificate identifier specified",
+        ),
+        (
+            NotFound::RestApi {
+                account: account.as_str(),
+                id: "fake-api-id",
+            },
+            "Invalid API identifier specified 111111111111:fake-api-id",
+        ),
+        (NotFound::Resource, "Invalid Resource identifier specified"),
+        (NotFound::Method, "Invalid Method identifier specified"),
+        (NotFound::Stage, "Invalid Stage identifier specified"),
+        (
+            NotFound::Deployment,
+            "Invalid Deployment identifier specified",
+        ),
+    ];
+    for (what, text) in cases {
+        assert!(matches!(Error::not_found(what), Error::NotFound(m) if m == text));
+    }
+}

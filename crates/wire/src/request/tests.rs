@@ -9,8 +9,14 @@ fn parse(
     parse_operation(&method, path, query, body.as_bytes())
 }
 
-fn id(s: &str) -> CertificateId {
-    CertificateId::parse(s).unwrap()
+use certgate_api::*;
+
+fn id(s: &str) -> String {
+    s.to_string()
+}
+
+fn arn(region: &str, id: &str) -> String {
+    format!("arn:aws:apigateway:{region}::/clientcertificates/{id}")
 }
 
 fn code(r: Result<Operation, AwsError>) -> &'static str {
@@ -28,18 +34,18 @@ fn generate() {
     .unwrap();
     assert_eq!(
         op,
-        Operation::GenerateClientCertificate {
+        Operation::GenerateClientCertificate(GenerateClientCertificateRequest {
             description: Some("d".into()),
-            tags: [("a".into(), "b".into())].into()
-        }
+            tags: Some([("a".into(), "b".into())].into())
+        })
     );
     let empty = parse(Method::POST, "/clientcertificates", None, "").unwrap();
     assert_eq!(
         empty,
-        Operation::GenerateClientCertificate {
+        Operation::GenerateClientCertificate(GenerateClientCertificateRequest {
             description: None,
-            tags: Tags::new()
-        }
+            tags: None
+        })
     );
     let nulls = parse(
         Method::POST,
@@ -106,10 +112,10 @@ fn array_bodies_are_refused_by_every_operation_with_a_body() {
 fn list_query() {
     assert_eq!(
         parse(Method::GET, "/clientcertificates", None, "").unwrap(),
-        Operation::GetClientCertificates {
+        Operation::GetClientCertificates(GetClientCertificatesRequest {
             position: None,
-            limit: 25
-        }
+            limit: None
+        })
     );
     assert_eq!(
         parse(
@@ -119,10 +125,10 @@ fn list_query() {
             ""
         )
         .unwrap(),
-        Operation::GetClientCertificates {
+        Operation::GetClientCertificates(GetClientCertificatesRequest {
             position: Some("abc=".into()),
-            limit: 500
-        }
+            limit: Some(500)
+        })
     );
     assert_eq!(
         code(parse(
@@ -148,16 +154,22 @@ fn list_query() {
 fn by_id() {
     assert_eq!(
         parse(Method::GET, "/clientcertificates/9ao60f", None, "").unwrap(),
-        Operation::GetClientCertificate { id: id("9ao60f") }
+        Operation::GetClientCertificate(GetClientCertificateRequest {
+            client_certificate_id: id("9ao60f")
+        })
     );
     assert_eq!(
         parse(Method::DELETE, "/clientcertificates/9ao60f", None, "").unwrap(),
-        Operation::DeleteClientCertificate { id: id("9ao60f") }
+        Operation::DeleteClientCertificate(DeleteClientCertificateRequest {
+            client_certificate_id: id("9ao60f")
+        })
     );
     let patch = r#"{"patchOperations":[{"op":"replace","path":"/description","value":"x"}]}"#;
     match parse(Method::PATCH, "/clientcertificates/9ao60f", None, patch).unwrap() {
-        Operation::UpdateClientCertificate { id: i, patch } => {
-            assert_eq!(i, id("9ao60f"));
+        Operation::UpdateClientCertificate(input) => {
+            assert_eq!(input.client_certificate_id, id("9ao60f"));
+            let patch = input.patch_operations.unwrap();
+            assert_eq!(patch[0].op.as_deref(), Some("replace"));
             assert_eq!(patch[0].value.as_deref(), Some("x"));
         }
         other => panic!("{other:?}"),
@@ -189,33 +201,31 @@ fn by_id() {
 
 #[test]
 fn tags_routes_take_encoded_or_bare_arns() {
-    let region = Region::parse("us-west-2").unwrap();
     for path in [
         "/tags/arn%3Aaws%3Aapigateway%3Aus-west-2%3A%3A%2Fclientcertificates%2F9ao60f",
         "/tags/arn:aws:apigateway:us-west-2::/clientcertificates/9ao60f",
     ] {
         assert_eq!(
             parse(Method::GET, path, None, "").unwrap(),
-            Operation::GetTags {
-                region: region.clone(),
-                id: id("9ao60f")
-            }
+            Operation::GetTags(GetTagsRequest {
+                resource_arn: arn("us-west-2", "9ao60f"),
+                position: None,
+                limit: None
+            })
         );
         assert_eq!(
             parse(Method::DELETE, path, Some("tagKeys=a&tagKeys=b%2Bc"), "").unwrap(),
-            Operation::UntagResource {
-                region: region.clone(),
-                id: id("9ao60f"),
-                keys: vec!["a".into(), "b+c".into()]
-            }
+            Operation::UntagResource(UntagResourceRequest {
+                resource_arn: arn("us-west-2", "9ao60f"),
+                tag_keys: vec!["a".into(), "b+c".into()]
+            })
         );
         assert_eq!(
             parse(Method::PUT, path, None, r#"{"tags":{"k":"v"}}"#).unwrap(),
-            Operation::TagResource {
-                region: region.clone(),
-                id: id("9ao60f"),
+            Operation::TagResource(TagResourceRequest {
+                resource_arn: arn("us-west-2", "9ao60f"),
                 tags: [("k".into(), "v".into())].into()
-            }
+            })
         );
         assert_eq!(
             code(parse(Method::PUT, path, None, "{}")),
@@ -230,15 +240,97 @@ fn tags_routes_take_encoded_or_bare_arns() {
         code(parse(Method::GET, "/tags/not-an-arn", None, "")),
         "BadRequestException"
     );
+    // REST APIs and stages are tag targets: the wire routes them, and the service answers
+    // whether they exist. Other API Gateway resources cannot be tagged.
+    for target in ["restapis/abc", "restapis/abc/stages/prod"] {
+        let path = format!("/tags/arn:aws:apigateway:us-west-2::/{target}");
+        assert!(matches!(
+            parse(Method::GET, &path, None, ""),
+            Ok(Operation::GetTags(_))
+        ));
+    }
+    let err = parse(
+        Method::GET,
+        "/tags/arn:aws:apigateway:us-west-2::/restapis/abc/resources/x",
+        None,
+        "",
+    )
+    .unwrap_err();
     assert_eq!(
-        code(parse(
-            Method::GET,
-            "/tags/arn:aws:apigateway:us-west-2::/restapis/abc",
-            None,
-            ""
-        )),
-        "NotFoundException"
+        (err.code(), err.message()),
+        ("NotFoundException", "Invalid resource identifier specified")
     );
+    let err = parse(
+        Method::PUT,
+        "/tags/arn:aws:apigateway:us-west-2::/clientcertificates/NOPE",
+        None,
+        "{",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "Invalid Client Certificate identifier specified",
+        "the ARN is judged before the body"
+    );
+}
+
+#[test]
+fn messages_are_awss() {
+    let err = parse(
+        Method::PUT,
+        "/tags/arn:aws:apigateway:us-west-2::/clientcertificates/9ao60f",
+        None,
+        "{}",
+    )
+    .unwrap_err();
+    assert_eq!(err.message(), "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+    let err = parse(
+        Method::DELETE,
+        "/tags/arn:aws:apigateway:us-west-2::/clientcertificates/9ao60f",
+        None,
+        "",
+    )
+    .unwrap_err();
+    assert_eq!(err.message(), "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
+    for (query, message) in [
+        ("limit=abc", "Invalid value 'abc' for parameter limit: must be an integer"),
+        ("limit=0", "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value between 1 and 500"),
+    ] {
+        let err = parse(Method::GET, "/clientcertificates", Some(query), "").unwrap_err();
+        assert_eq!(err.message(), message);
+    }
+    let err = parse(Method::PATCH, "/clientcertificates/NOPE12", None, "{").unwrap_err();
+    assert_eq!(
+        err.code(),
+        "NotFoundException",
+        "the id is judged before the body"
+    );
+}
+
+/// Every route of the catalogue is reachable: its template with sample labels routes to it.
+#[test]
+fn every_declared_route_routes_to_its_operation() {
+    for route in ROUTES {
+        let path = route
+            .uri
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("{clientcertificate_id}", "9ao60f")
+            .replace(
+                "{resource_arn}",
+                "arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fclientcertificates%2F9ao60f",
+            );
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        let query = (route.name == "UntagResource").then_some("tagKeys=a");
+        let body = if route.name == "TagResource" {
+            r#"{"tags":{}}"#
+        } else {
+            ""
+        };
+        let op = parse(method, &path, query, body).unwrap();
+        assert_eq!(op.id(), route.id, "{path}");
+    }
 }
 
 #[test]

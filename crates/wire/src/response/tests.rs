@@ -1,16 +1,29 @@
-use certgate_core::CertificateId;
+use std::collections::BTreeMap;
+
+use certgate_api::{ClientCertificate, ClientCertificates, Tags as TagsShape};
 
 use super::*;
 
-fn cert(description: Option<&str>, tags: Tags) -> Certificate {
-    Certificate {
-        id: CertificateId::parse("9ao60f").unwrap(),
+type Tags = BTreeMap<String, String>;
+
+/// A certificate as the service answers it: id, PEM and dates always, description and tags when
+/// there are any.
+fn cert(description: Option<&str>, tags: Tags) -> ClientCertificate {
+    ClientCertificate {
+        client_certificate_id: Some("9ao60f".into()),
         description: description.map(Into::into),
-        pem: "PEM".into(),
-        created: 1_700_000_000,
-        expires: 1_731_536_000,
-        tags,
+        pem_encoded_certificate: Some("PEM".into()),
+        created_date: Some(1_700_000_000),
+        expiration_date: Some(1_731_536_000),
+        tags: (!tags.is_empty()).then_some(tags),
     }
+}
+
+fn page(items: Vec<ClientCertificate>, position: Option<&str>) -> Output {
+    Output::GetClientCertificates(ClientCertificates {
+        position: position.map(Into::into),
+        items: Some(items),
+    })
 }
 
 fn json(r: &Response) -> serde_json::Value {
@@ -20,10 +33,7 @@ fn json(r: &Response) -> serde_json::Value {
 #[test]
 fn certificate_shape() {
     let r = encode_output(
-        &Output::Certificate {
-            created: true,
-            certificate: cert(Some("d"), [("k".into(), "v".into())].into()),
-        },
+        &Output::GenerateClientCertificate(cert(Some("d"), [("k".into(), "v".into())].into())),
         "rid",
     );
     assert_eq!(r.status(), 201);
@@ -37,10 +47,7 @@ fn certificate_shape() {
         })
     );
     let bare = encode_output(
-        &Output::Certificate {
-            created: false,
-            certificate: cert(None, Tags::new()),
-        },
+        &Output::GetClientCertificate(cert(None, Tags::new())),
         "rid",
     );
     assert_eq!(bare.status(), 200);
@@ -58,31 +65,23 @@ fn certificate_shape() {
 
 #[test]
 fn list_and_empty_answers() {
-    let r = encode_output(
-        &Output::Certificates {
-            items: vec![cert(None, Tags::new())],
-            position: Some("p".into()),
-        },
-        "r",
-    );
+    let r = encode_output(&page(vec![cert(None, Tags::new())], Some("p")), "r");
     assert_eq!(json(&r)["position"], "p");
     assert_eq!(json(&r)["item"].as_array().unwrap().len(), 1);
-    let last = encode_output(
-        &Output::Certificates {
-            items: vec![],
-            position: None,
-        },
-        "r",
-    );
+    let last = encode_output(&page(vec![], None), "r");
     assert_eq!(json(&last), serde_json::json!({"item": []}));
-    let d = encode_output(&Output::Deleted, "r");
+    let d = encode_output(&Output::DeleteClientCertificate, "r");
     assert_eq!((d.status().as_u16(), d.body().len()), (202, 0));
-    let t = encode_output(&Output::NoContent, "r");
-    assert_eq!((t.status().as_u16(), t.body().len()), (204, 0));
-    assert_eq!(
-        json(&encode_output(&Output::Tags(Tags::new()), "r")),
-        serde_json::json!({"tags": {}})
-    );
+    for output in [Output::TagResource, Output::UntagResource] {
+        let t = encode_output(&output, "r");
+        assert_eq!((t.status().as_u16(), t.body().len()), (204, 0));
+    }
+    let tags = Output::GetTags(TagsShape {
+        tags: Some(Tags::new()),
+    });
+    let t = encode_output(&tags, "r");
+    assert_eq!(t.status(), 200);
+    assert_eq!(t.body().as_ref(), br#"{"tags":{}}"#);
 }
 
 #[test]
@@ -113,36 +112,13 @@ fn errors() {
     assert_eq!(i.status(), 500);
 }
 
-/// What serde_json writes for a certificate: the reference the hand-written encoder must match.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SerdeCertificate<'a> {
-    client_certificate_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    pem_encoded_certificate: &'a str,
-    created_date: i64,
-    expiration_date: i64,
-    #[serde(skip_serializing_if = "Tags::is_empty")]
-    tags: &'a Tags,
-}
-
+/// A page as certgate has always written it, `item` before `position`: the byte reference for
+/// the page writer (the generated shape, in the model's order, is its reference as a value).
 #[derive(serde::Serialize)]
 struct SerdeList<'a> {
-    item: Vec<SerdeCertificate<'a>>,
+    item: &'a [ClientCertificate],
     #[serde(skip_serializing_if = "Option::is_none")]
     position: Option<&'a str>,
-}
-
-fn serde_form(c: &Certificate) -> SerdeCertificate<'_> {
-    SerdeCertificate {
-        client_certificate_id: c.id.as_str(),
-        description: c.description.as_deref(),
-        pem_encoded_certificate: &c.pem,
-        created_date: c.created,
-        expiration_date: c.expires,
-        tags: &c.tags,
-    }
 }
 
 #[test]
@@ -158,41 +134,61 @@ fn encoding_is_byte_for_byte_what_serde_json_writes() {
             [(awkward.into(), "x\ny".into()), ("a".into(), String::new())].into(),
         ] {
             let mut c = cert(description, tags);
-            c.pem = pem.into();
-            c.created = -5;
+            c.pem_encoded_certificate = Some(pem.into());
+            c.created_date = Some(-5);
             certs.push(c);
         }
     }
     let mut odd = cert(Some("d"), Tags::new());
-    odd.pem = awkward.into();
+    odd.pem_encoded_certificate = Some(awkward.into());
     certs.push(odd);
+    // Shapes with members missing, and an empty tag map, which serde writes as `{}`.
+    certs.push(ClientCertificate::default());
+    certs.push(ClientCertificate {
+        tags: Some(Tags::new()),
+        ..ClientCertificate::default()
+    });
+    certs.push(ClientCertificate {
+        expiration_date: Some(1),
+        ..ClientCertificate::default()
+    });
     for c in &certs {
-        let expected = serde_json::to_vec(&serde_form(c)).unwrap();
-        let r = encode_output(
-            &Output::Certificate {
-                created: false,
-                certificate: c.clone(),
-            },
-            "rid",
-        );
-        assert_eq!(r.body().as_ref(), expected.as_slice());
-        assert_eq!(r.headers()["content-length"], expected.len().to_string());
+        let expected = serde_json::to_vec(c).unwrap();
+        for output in [
+            Output::GenerateClientCertificate(c.clone()),
+            Output::GetClientCertificate(c.clone()),
+            Output::UpdateClientCertificate(c.clone()),
+        ] {
+            let r = encode_output(&output, "rid");
+            assert_eq!(
+                r.body().as_ref(),
+                expected.as_slice(),
+                "{}",
+                String::from_utf8_lossy(&expected)
+            );
+            assert_eq!(r.headers()["content-length"], expected.len().to_string());
+        }
     }
     for position in [None, Some("tok\"en")] {
         for n in [0, 1, certs.len()] {
             let expected = serde_json::to_vec(&SerdeList {
-                item: certs[..n].iter().map(serde_form).collect(),
+                item: &certs[..n],
                 position,
             })
             .unwrap();
-            let r = encode_output(
-                &Output::Certificates {
-                    items: certs[..n].to_vec(),
-                    position: position.map(Into::into),
-                },
-                "rid",
-            );
+            let output = page(certs[..n].to_vec(), position);
+            let r = encode_output(&output, "rid");
             assert_eq!(r.body().as_ref(), expected.as_slice());
+            // The generated shape says the same, in the model's member order.
+            assert_eq!(json(&r), serde_json::to_value(&output).unwrap());
         }
+    }
+    for position in [None, Some("p")] {
+        let output = Output::GetClientCertificates(ClientCertificates {
+            position: position.map(Into::into),
+            items: None,
+        });
+        let r = encode_output(&output, "rid");
+        assert_eq!(json(&r), serde_json::to_value(&output).unwrap());
     }
 }

@@ -7,7 +7,7 @@ fn document() -> serde_json::Value {
 }
 
 #[test]
-fn describes_the_eight_operations_once_each() {
+fn describes_every_operation_of_the_catalogue_once() {
     let doc = document();
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
     let mut ids = Vec::new();
@@ -20,20 +20,68 @@ fn describes_the_eight_operations_once_each() {
     }
     let unique: BTreeSet<_> = ids.iter().cloned().collect();
     assert_eq!(ids.len(), unique.len(), "an operationId twice: {ids:?}");
-    let expected: BTreeSet<String> = [
-        "GenerateClientCertificate",
-        "GetClientCertificate",
-        "GetClientCertificates",
-        "UpdateClientCertificate",
-        "DeleteClientCertificate",
-        "TagResource",
-        "UntagResource",
-        "GetTags",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let expected: BTreeSet<String> = certgate_api::ROUTES
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect();
     assert_eq!(unique, expected);
+    assert_eq!(expected.len(), 8, "the eight client-certificate operations");
+}
+
+/// Each route's path, method, success status, query parameters and body members are the
+/// catalogue's.
+#[test]
+fn every_operation_is_the_catalogues() {
+    let doc = document();
+    let members: std::collections::BTreeMap<_, _> = certgate_api::SHAPES.iter().copied().collect();
+    for route in certgate_api::ROUTES {
+        let path = route.uri.split('?').next().expect("path");
+        let op = &doc["paths"][path][route.method.to_lowercase()];
+        assert_eq!(op["operationId"], route.name, "{} {path}", route.method);
+        assert!(
+            op["responses"].get(route.status.to_string()).is_some(),
+            "{} lacks {}",
+            route.name,
+            route.status
+        );
+        let input = route.input.map(|i| members[i]).unwrap_or_default();
+        let query: BTreeSet<&str> = input
+            .iter()
+            .filter(|m| m.location == certgate_api::Location::Query && m.supported)
+            .filter_map(|m| m.location_name)
+            .collect();
+        let documented: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(documented, query, "{}", route.name);
+        let body: BTreeSet<&str> = input
+            .iter()
+            .filter(|m| m.location == certgate_api::Location::Body)
+            .map(|m| m.json)
+            .collect();
+        if let Some(input) = route.input.filter(|_| !body.is_empty()) {
+            let schema = &doc["components"]["schemas"][input]["properties"];
+            let props: BTreeSet<&str> = schema
+                .as_object()
+                .expect("properties")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(props, body, "{}", route.name);
+        }
+        if let Some(output) = route.output {
+            let schema = &doc["components"]["schemas"][output]["properties"];
+            let props: BTreeSet<&str> = schema
+                .as_object()
+                .expect("properties")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let want: BTreeSet<&str> = members[output].iter().map(|m| m.json).collect();
+            assert_eq!(props, want, "{}", route.name);
+        }
+    }
 }
 
 /// Every `$ref` names something the document defines, so no tool meets a dangling reference.
