@@ -100,15 +100,20 @@ def test_64_clients_no_5xx_no_loss_flat_memory(tmp_path):
     srv = CertgateServer(store, tmp_path / "w", extra_args=["--keygen-threads=2"]).start()
     try:
         # Every client owns one account with a certificate to read and update.
-        botos = {}
-
         def seed(account: str) -> set[str]:
-            botos[account] = make_boto_client(srv.url, DEFAULT_REGION, account)
-            return {botos[account].generate_client_certificate()["clientCertificateId"]}
+            client = make_boto_client(srv.url, DEFAULT_REGION, account)
+            return {client.generate_client_certificate()["clientCertificateId"]}
 
         names = [new_account() for _ in range(CLIENTS)]
         with ThreadPoolExecutor(8) as pool:
             accounts: dict[str, set[str]] = dict(zip(names, pool.map(seed, names)))
+        # The load's clients are made after the seeding, so none starts on a connection left idle
+        # since the seed. certgate closes a keep-alive connection idle for 10 s
+        # (--header-read-timeout-seconds), and a client that reuses one in the instant it is closed
+        # sees the connection drop (SDKs retry that; these clients retry nothing, to count every
+        # failure). On a busy machine the 64 seeds can take that long: the CI run of 2026-12-01
+        # lost one request to exactly this race.
+        botos = {account: make_boto_client(srv.url, DEFAULT_REGION, account) for account in names}
         rss_before = rss_bytes(srv.proc.pid)
         started = time.monotonic()
         first, failures1 = run_load(botos, accounts, RUN_SECONDS, 1)

@@ -33,7 +33,7 @@ pub trait Scanned: Sized + Send + 'static {
 
 /// A walk over every row of one kind, page by page:
 ///
-/// ```ignore
+/// ```text
 /// let mut scan = Scan::<ScopedCertificate>::new();
 /// while let Some(page) = scan.next_page(store).await? { … }
 /// ```
