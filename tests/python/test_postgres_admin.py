@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -116,3 +117,34 @@ def test_copy_never_overwrites_a_different_certificate(pg_schema, tmp_path):
     assert res.returncode != 0
     assert "1 conflicting" in res.stderr, res.stderr
     assert psql(f"SELECT pem FROM {pg_schema}.client_certificates WHERE id = 'abc123'") == "changed"
+
+
+# A generated password of the kind `openssl rand -base64` makes, plus `?`, `&` and `=`: characters
+# that split a URL's parts. The server runs with trust authentication, so any password logs in.
+URL_PASSWORD = "Zq/4k?x&y=1+Pw=="
+
+
+def password_url(schema: str) -> str:
+    parts = urlsplit(store_url(schema))
+    user = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else "postgres"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return f"{parts.scheme}://{user}:{URL_PASSWORD}@{host}{parts.path}?{parts.query}"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_password_with_url_characters_is_never_printed(pg_schema, tmp_path, log_format):
+    url = password_url(pg_schema)
+    srv = PgServer(url, tmp_path, extra_args=["--log-format", log_format]).start()
+    try:
+        client = make_boto_client(srv.url, key=new_account())
+        client.generate_client_certificate(description="after a secret URL")
+    finally:
+        assert srv.terminate() == 0
+    log = srv.stderr()
+    assert "ready" in log, log
+    assert "***" in log, log
+    migrated = run_certgate("migrate", "--store", url)
+    assert migrated.returncode == 0, migrated.stderr
+    for text in (log, migrated.stdout, migrated.stderr):
+        for piece in (URL_PASSWORD, "Zq/4k", "x&y", "Pw=="):
+            assert piece not in text, text

@@ -37,8 +37,17 @@ pub struct PostgresUrl {
 
 impl PostgresUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
-        let (base, query) = match url.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
+        // The query starts at the first `?` after the credentials: libpq's parser takes everything
+        // up to the first `@` as user and password, so a `?` in a password is not a query.
+        let credentials_end = url
+            .split_once("://")
+            .and_then(|(scheme, rest)| rest.find('@').map(|at| scheme.len() + 3 + at))
+            .unwrap_or(0);
+        let (base, query) = match url[credentials_end..].find('?') {
+            Some(q) => (
+                &url[..credentials_end + q],
+                Some(&url[credentials_end + q + 1..]),
+            ),
             None => (url, None),
         };
         let mut schema = None;
@@ -101,38 +110,64 @@ impl PostgresUrl {
         Ok(config)
     }
 
-    /// The URL with its password replaced, for messages and logs.
+    /// The URL as it may be shown in messages and logs: rebuilt from what tokio-postgres parsed
+    /// (user, hosts, ports, database, and certgate's schema), never from the text given. A
+    /// password can hold any character (`/`, `?`, `@`, `&` are common in generated ones) and
+    /// libpq's parser takes everything up to the first `@` as the credentials, so masking by
+    /// splitting the text would have to agree with that parser on every input; rebuilding from
+    /// the parsed parts cannot show a password, because it never reads one.
     fn redacted(&self) -> String {
-        let url = &self.libpq_url;
-        let Some((scheme, rest)) = url.split_once("://") else {
-            return url.clone();
+        let Ok(config) = tokio_postgres::Config::from_str(&self.libpq_url) else {
+            // Not a URL tokio-postgres can read (only in the error that says so): show its scheme.
+            let scheme = self
+                .libpq_url
+                .split_once("://")
+                .map_or("postgres", |(s, _)| s);
+            return format!("{scheme}://(unreadable, not shown)");
         };
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
-        let authority = match authority.rsplit_once('@') {
-            Some((userinfo, host)) => match userinfo.split_once(':') {
-                Some((user, _password)) => format!("{user}:***@{host}"),
-                None => authority.to_string(),
-            },
-            None => authority.to_string(),
-        };
-        let tail = match tail.split_once('?') {
-            Some((path, query)) => {
-                let params: Vec<String> = query
-                    .split('&')
-                    .map(|p| match p.split_once('=') {
-                        Some(("password", _)) => "password=***".to_string(),
-                        _ => p.to_string(),
-                    })
-                    .collect();
-                format!("{path}?{}", params.join("&"))
+        let scheme = self
+            .libpq_url
+            .split_once("://")
+            .map_or("postgres", |(s, _)| s);
+        let mut shown = format!("{scheme}://");
+        if let Some(user) = config.get_user() {
+            shown.push_str(user);
+            if config.get_password().is_some() {
+                shown.push_str(":***");
             }
-            None => tail.to_string(),
-        };
-        let mut shown = format!("{scheme}://{authority}{tail}");
+            shown.push('@');
+        } else if config.get_password().is_some() {
+            shown.push_str(":***@");
+        }
+        let ports = config.get_ports();
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                let name = match host {
+                    tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                    #[cfg(unix)]
+                    tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+                };
+                // One port for every host, or one per host, as libpq reads them.
+                match ports.get(i).or(if ports.len() == 1 {
+                    ports.first()
+                } else {
+                    None
+                }) {
+                    Some(port) => format!("{name}:{port}"),
+                    None => name,
+                }
+            })
+            .collect();
+        shown.push_str(&hosts.join(","));
+        shown.push('/');
+        if let Some(db) = config.get_dbname() {
+            shown.push_str(db);
+        }
         if let Some(schema) = &self.schema {
-            shown.push(if tail.contains('?') { '&' } else { '?' });
-            shown.push_str(&format!("schema={schema}"));
+            shown.push_str(&format!("?schema={schema}"));
         }
         shown
     }

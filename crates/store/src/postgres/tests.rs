@@ -65,6 +65,42 @@ fn passwords_never_show() {
 }
 
 #[test]
+fn passwords_with_url_characters_never_show() {
+    // Generated passwords (`openssl rand -base64`) hold `/`, `+` and `=`; others `?`, `&`, `#`.
+    for password in [
+        "ab/cd+ef==",
+        "a?b",
+        "x&y=z",
+        "p#q",
+        "s/l?a&s=h",
+        "%2Fenc%3Fded",
+    ] {
+        for url in [
+            format!("postgres://app:{password}@127.0.0.1:5432/test?schema=s"),
+            format!("postgresql://app:{password}@db.example:6543/test"),
+        ] {
+            let parsed = PostgresUrl::parse(&url).unwrap_or_else(|e| panic!("{password}: {e}"));
+            for shown in [format!("{parsed}"), format!("{parsed:?}")] {
+                for piece in [password, "cd+ef", "b&", "y=z", "#q", "l?a", "enc"] {
+                    if password.contains(piece) {
+                        assert!(!shown.contains(piece), "{piece} of {password} in {shown}");
+                    }
+                }
+                assert!(shown.contains("app:***@"), "{shown}");
+            }
+        }
+    }
+    let parsed = PostgresUrl::parse("postgres://app:ab/cd@127.0.0.1:5432/test?schema=s").unwrap();
+    assert_eq!(
+        parsed.to_string(),
+        "postgres://app:***@127.0.0.1:5432/test?schema=s"
+    );
+    let parsed = PostgresUrl::parse("postgres://app@h,g:5433/d?password=s3/cret").unwrap();
+    // A host without its own port takes the default, as libpq reads the list.
+    assert_eq!(parsed.to_string(), "postgres://app:***@h:5432,g:5433/d");
+}
+
+#[test]
 fn database_errors_map_to_what_the_service_can_act_on() {
     let m = || "m".to_string();
     assert!(matches!(
