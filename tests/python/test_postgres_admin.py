@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import base64
 import os
+import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
 
-from certgate_helpers import cert_arn, list_all_ids, make_boto_client, new_account
+from certgate_helpers import (
+    assert_client_error,
+    cert_arn,
+    client_error,
+    list_all_ids,
+    make_boto_client,
+    new_account,
+)
 from pg_helpers import PgServer, drop_schema, new_schema, psql, run_certgate, store_url
 
 
@@ -148,3 +156,46 @@ def test_a_password_with_url_characters_is_never_printed(pg_schema, tmp_path, lo
     for text in (log, migrated.stdout, migrated.stderr):
         for piece in (URL_PASSWORD, "Zq/4k", "x&y", "Pw=="):
             assert piece not in text, text
+
+
+def test_a_nul_in_a_description_gets_one_answer_on_both_engines(server_factory, pg_schema, tmp_path):
+    sqlite_node = server_factory()
+    pg_node = PgServer(store_url(pg_schema), tmp_path / "pg").start()
+    try:
+        for node in (sqlite_node, pg_node):
+            c = make_boto_client(node.url, key=new_account())
+            kept = c.generate_client_certificate(description="kept")["clientCertificateId"]
+            err = client_error(c.generate_client_certificate, description="a\x00b")
+            assert_client_error(err, "BadRequestException", 400,
+                                "Invalid description: it must not contain the NUL character (U+0000)")
+            err = client_error(c.update_client_certificate, clientCertificateId=kept,
+                               patchOperations=[{"op": "replace", "path": "/description", "value": "\x00"}])
+            assert_client_error(err, "BadRequestException", 400)
+            assert c.get_client_certificate(clientCertificateId=kept)["description"] == "kept"
+            assert len(list_all_ids(c)) == 1
+    finally:
+        pg_node.terminate()
+
+
+def test_copy_goes_on_past_a_row_the_destination_cannot_hold(server_factory, pg_schema):
+    # A SQLite store written before descriptions were checked can hold a NUL, which PostgreSQL's
+    # text cannot: that one row is refused by name and every other row is copied.
+    sqlite_node = server_factory()
+    c = make_boto_client(sqlite_node.url, key=new_account())
+    ids = sorted(c.generate_client_certificate(description=f"d{i}")["clientCertificateId"] for i in range(3))
+    sqlite_url = sqlite_node.store_url
+    assert sqlite_node.terminate() == 0
+    db = sqlite3.connect(sqlite_node.store)
+    with db:
+        db.execute("UPDATE client_certificates SET description = 'a' || char(0) || 'b' WHERE id = ?", (ids[0],))
+    db.close()
+
+    pg_url = store_url(pg_schema)
+    for run, already in ((1, 0), (2, 2)):
+        res = run_certgate("copy", "--from", sqlite_url, "--to", pg_url)
+        assert res.returncode != 0, (run, res.stdout)
+        assert f"copied {2 - already} certificates" in res.stderr, res.stderr
+        assert f"{already} already there" in res.stderr and "1 refused" in res.stderr, res.stderr
+        assert ids[0] in res.stderr, res.stderr
+    copied = psql(f"SELECT id FROM {pg_schema}.client_certificates ORDER BY id").split()
+    assert copied == ids[1:]

@@ -3,6 +3,7 @@
 //! and fuzzed as a pure function.
 
 pub mod arn;
+pub mod description;
 pub mod error;
 pub mod expiry;
 pub mod model;

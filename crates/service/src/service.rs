@@ -212,6 +212,7 @@ impl Service {
         tags: Tags,
     ) -> Result<Certificate, Error> {
         tags::validate(&tags)?;
+        certgate_core::description::validate(description.as_deref())?;
         let quota = self.config.max_certificates_per_region;
         // A cheap early refusal, so a client over its quota does not cost an RSA key; the store's
         // atomic count-and-insert below is what actually enforces the quota.
@@ -297,7 +298,11 @@ impl Service {
         id: &CertificateId,
         ops: &[patch::PatchOperation],
     ) -> Result<Certificate, Error> {
-        match patch::description_change(ops)? {
+        let change = patch::description_change(ops)?;
+        if let Some(description) = &change {
+            certgate_core::description::validate(description.as_deref())?;
+        }
+        match change {
             None => self.get(scope, id).await,
             Some(description) => self
                 .store

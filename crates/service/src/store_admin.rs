@@ -27,6 +27,9 @@ pub struct CopyReport {
     pub skipped: u64,
     /// Already at the destination with different content: never overwritten, named in the log.
     pub conflicting: u64,
+    /// Refused by the destination itself (a row it cannot hold), named in the log with the reason;
+    /// the copy goes on with the next one, so one tenant's data never blocks everyone else's.
+    pub refused: u64,
 }
 
 async fn open(url: &str) -> Result<(StoreUrl, certgate_store::DynStore), String> {
@@ -54,9 +57,14 @@ pub async fn copy(args: CopyConfig) -> Result<String, String> {
         .await
         .map_err(|e| format!("copy from {from_url} to {to_url} stopped: {e}"))?;
     let line = format!(
-        "copied {} certificates from {from_url} to {to_url}; {} already there, {} conflicting",
-        report.copied, report.skipped, report.conflicting
+        "copied {} certificates from {from_url} to {to_url}; {} already there, {} conflicting, {} refused",
+        report.copied, report.skipped, report.conflicting, report.refused
     );
+    if report.refused > 0 {
+        return Err(format!(
+            "{line}: the refused ids (logged above, with the destination's reason) were not copied"
+        ));
+    }
     if report.conflicting > 0 {
         return Err(format!(
             "{line}: the conflicting ids (logged above) exist at the destination with other content and were left alone"
@@ -92,6 +100,19 @@ pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, St
                         );
                         report.conflicting += 1;
                     }
+                }
+                // A row the destination cannot store (its engine's own rule): logged, counted and
+                // passed over. Outages and conflicts are about the destination, not the row, and
+                // stop the copy (a re-run finishes it).
+                Err(StoreError::Backend(cause)) => {
+                    tracing::warn!(
+                        account = %record.scope.account,
+                        region = %record.scope.region,
+                        id = %record.certificate.id,
+                        %cause,
+                        "the destination refused this certificate; not copied"
+                    );
+                    report.refused += 1;
                 }
                 Err(e) => return Err(e),
             }

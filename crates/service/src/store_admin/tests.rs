@@ -53,7 +53,8 @@ async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
         CopyReport {
             copied: records.len() as u64,
             skipped: 0,
-            conflicting: 0
+            conflicting: 0,
+            refused: 0
         }
     );
     assert_eq!(
@@ -67,7 +68,8 @@ async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
         CopyReport {
             copied: 0,
             skipped: records.len() as u64,
-            conflicting: 0
+            conflicting: 0,
+            refused: 0
         }
     );
     assert_eq!(everything(to.as_ref()).await.len(), records.len());
@@ -92,7 +94,8 @@ async fn a_different_certificate_under_the_same_id_is_never_overwritten() {
         CopyReport {
             copied: 1,
             skipped: 0,
-            conflicting: 1
+            conflicting: 1,
+            refused: 0
         }
     );
     let kept = to
