@@ -199,3 +199,22 @@ def test_copy_goes_on_past_a_row_the_destination_cannot_hold(server_factory, pg_
         assert ids[0] in res.stderr, res.stderr
     copied = psql(f"SELECT id FROM {pg_schema}.client_certificates ORDER BY id").split()
     assert copied == ids[1:]
+
+
+@pytest.mark.parametrize("level", ["trace", "debug,tokio_postgres=trace"])
+def test_no_secret_at_any_log_level(pg_schema, tmp_path, level):
+    # At debug and trace, tokio-postgres logs every statement's parameters: descriptions, tags,
+    # sealed keys and, at a first start, the pagination key.
+    srv = PgServer(store_url(pg_schema), tmp_path, env=dict(os.environ, CERTGATE_LOG=level)).start()
+    try:
+        client = make_boto_client(srv.url, key=new_account())
+        for _ in range(2):
+            client.generate_client_certificate(description="SECRET-DESCRIPTION", tags={"k": "SECRET-TAG"})
+        page = client.get_client_certificates(limit=1)
+        client.get_client_certificates(limit=1, position=page["position"])
+    finally:
+        assert srv.terminate() == 0
+    log = srv.stderr()
+    assert "ready" in log, log[:2000]
+    for secret in ("SECRET-DESCRIPTION", "SECRET-TAG", "pagination-key\"), Bytes", "Signature=", "parameters:"):
+        assert secret not in log, secret

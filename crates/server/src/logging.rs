@@ -16,9 +16,34 @@ pub use writer::LogGuard;
 
 /// Installs the global subscriber. Call once, before anything logs, and keep the guard until the
 /// process exits: dropping it writes out the lines still buffered.
-pub fn init(format: LogFormat) -> Option<LogGuard> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTGATE_LOG")
+/// Libraries whose debug and trace events carry request and row data: tokio-postgres logs every
+/// statement's parameters (descriptions, tags, sealed keys, the pagination key), h2 its frames
+/// (headers, so signatures). They stay at `info` whatever `CERTGATE_LOG` asks, so that no level
+/// puts a secret in the log; certgate's own debug and trace events carry none.
+const QUIET_TARGETS: [&str; 5] = [
+    "tokio_postgres=info",
+    "postgres_protocol=info",
+    "h2=info",
+    "hyper=info",
+    "rustls=info",
+];
+
+/// The level filter: `CERTGATE_LOG` (default `info`), with [`QUIET_TARGETS`] held at `info`. A
+/// directive added for the same target replaces the one given, so `CERTGATE_LOG=tokio_postgres=trace`
+/// is overridden too.
+fn filter() -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("CERTGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for directive in QUIET_TARGETS {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
+pub fn init(format: LogFormat) -> Option<LogGuard> {
+    let filter = filter();
     let Some((writer, guard)) = writer::buffered_stderr() else {
         init_with(format, filter, std::io::stderr);
         return None;
