@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import sqlite3
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -18,7 +18,7 @@ from certgate_helpers import (
     make_boto_client,
     new_account,
 )
-from pg_helpers import PgServer, drop_schema, new_schema, psql, run_certgate, store_url
+from pg_helpers import PG_URL, PgServer, drop_schema, new_schema, psql, run_certgate, store_url
 
 
 @pytest.fixture
@@ -50,6 +50,12 @@ def test_migrate_names_a_bad_url(tmp_path):
     assert res.returncode != 0
     assert "unavailable" in res.stderr
     assert "s3cret" not in res.stderr
+    # The server's reason, not tokio-postgres's bare "db error".
+    parts = urlsplit(PG_URL)
+    missing = urlunsplit(parts._replace(path="/certgate_no_such_database"))
+    res = run_certgate("migrate", "--store", missing)
+    assert res.returncode != 0
+    assert 'database "certgate_no_such_database" does not exist' in res.stderr, res.stderr
 
 
 def test_copy_moves_everything_from_sqlite_to_postgres_and_back(server_factory, pg_schema, tmp_path):
@@ -218,3 +224,14 @@ def test_no_secret_at_any_log_level(pg_schema, tmp_path, level):
     assert "ready" in log, log[:2000]
     for secret in ("SECRET-DESCRIPTION", "SECRET-TAG", "pagination-key\"), Bytes", "Signature=", "parameters:"):
         assert secret not in log, secret
+
+
+def test_a_restart_logs_no_postgres_notice(pg_schema, tmp_path):
+    # Every start creates what is missing (`IF NOT EXISTS`); PostgreSQL's NOTICE that it was already
+    # there used to reach the log at INFO on every start after the first.
+    for n in range(2):
+        srv = PgServer(store_url(pg_schema), tmp_path / f"n{n}").start()
+        assert srv.terminate() == 0
+        log = srv.stderr()
+        assert "ready" in log, log
+        assert "NOTICE" not in log and "already exists" not in log, log

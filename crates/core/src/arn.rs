@@ -7,6 +7,9 @@ use std::fmt;
 use crate::error::Error;
 use crate::model::{CertificateId, Region};
 
+/// The ARN partition of the resources certgate serves: AWS's standard regions.
+pub const PARTITION: &str = "aws";
+
 pub fn certificate_arn(region: &Region, id: &CertificateId) -> String {
     format!("arn:aws:apigateway:{region}::/clientcertificates/{id}")
 }
@@ -58,7 +61,9 @@ impl ResourceArn {
         else {
             return Err(invalid());
         };
-        if !partition.starts_with("aws") {
+        // Only the partition certgate serves: `aws-cn` or `aws-us-gov` resources are not here, and a
+        // prefix test would have let `arn:awsfoo:` name this partition's certificates.
+        if partition != PARTITION {
             return Err(invalid());
         }
         let region = Region::parse(region).ok_or_else(invalid)?;

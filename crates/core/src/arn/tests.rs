@@ -21,6 +21,11 @@ fn refusals() {
         "arn:aws:apigateway:us-east-1:123456789012:/clientcertificates/9ao60f",
         "arn:aws:apigateway:US-EAST-1::/clientcertificates/9ao60f",
         "arn:gcp:apigateway:us-east-1::/clientcertificates/9ao60f",
+        // Only the partition served: not a look-alike, not another AWS partition.
+        "arn:awsfoo:apigateway:us-east-1::/clientcertificates/9ao60f",
+        "arn:aws-cn:apigateway:us-east-1::/clientcertificates/9ao60f",
+        "arn:aws-us-gov:apigateway:us-east-1::/clientcertificates/9ao60f",
+        "arn:AWS:apigateway:us-east-1::/clientcertificates/9ao60f",
         "arn:aws:apigateway:us-east-1::clientcertificates/9ao60f",
     ] {
         assert!(

@@ -103,6 +103,9 @@ impl PostgresUrl {
         ] {
             options.push_str(&format!(" -c {name}={value}"));
         }
+        // The server's NOTICEs (`schema … already exists, skipping` on every start) are not news;
+        // warnings and errors still come through.
+        options.push_str(" -c client_min_messages=warning");
         if let Some(schema) = &self.schema {
             options.push_str(&format!(" -c search_path={schema}"));
         }

@@ -84,8 +84,17 @@ fn classify(code: &SqlState, message: String) -> StoreError {
 
 fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
     // Every pool failure (a timeout waiting for a connection, a connection that cannot be made)
-    // means the database cannot serve this request now.
-    StoreError::Unavailable(format!("cannot get a database connection: {e}"))
+    // means the database cannot serve this request now. When the server refused the connection
+    // it said why (no such database, a role that may not log in), and tokio-postgres's `Display`
+    // says only "db error": the server's words are what the operator needs.
+    let reason = match &e {
+        deadpool_postgres::PoolError::Backend(pg) => pg
+            .as_db_error()
+            .map(|db| format!("{} ({})", db.message(), db.code().code())),
+        _ => None,
+    }
+    .unwrap_or_else(|| e.to_string());
+    StoreError::Unavailable(format!("cannot get a database connection: {reason}"))
 }
 
 /// The advisory-lock key of a scope's quota: a stable 64-bit FNV-1a hash, so every node, whatever
