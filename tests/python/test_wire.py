@@ -199,3 +199,58 @@ def test_server_survives_bad_input_and_stored_nothing(raw):
     resp = raw.generate(description="still works")
     assert resp.status_code == 201, resp.text
     assert _count(raw) == before + 1
+
+
+# --- heads HTTP/1.1 refuses ---------------------------------------------------------------
+
+
+def _raw_exchange(url: str, head: bytes, body: bytes = b"") -> tuple[int, dict, bytes]:
+    """Sends bytes as they are on a new connection and reads the answer until the server closes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    with socket.create_connection((u.hostname, u.port), timeout=30) as s:
+        s.sendall(head + body)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head_text, _, rest = data.partition(b"\r\n\r\n")
+    lines = head_text.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, rest
+
+
+@pytest.mark.parametrize(
+    "head,message",
+    [
+        (b"GET /clientcertificates HTTP/1.1\r\nConnection: close\r\n\r\n",
+         "The request must carry exactly one Host header"),
+        (b"GET /clientcertificates HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+         "The request must carry exactly one Host header"),
+        (b"POST /clientcertificates HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+         "Transfer-Encoding other than chunked is not supported"),
+        (b"POST /clientcertificates HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n",
+         "Transfer-Encoding other than chunked is not supported"),
+    ],
+)
+def test_heads_that_http_1_1_refuses_get_400(server, raw, head, message):
+    before = _count(raw)
+    status, headers, body = _raw_exchange(server.url, head, b"2\r\n{}\r\n0\r\n\r\n" if b"POST" in head else b"")
+    assert status == 400, body
+    assert headers["x-amzn-errortype"] == "BadRequestException"
+    assert json.loads(body)["message"] == message
+    assert _count(raw) == before
+
+
+def test_a_chunked_body_and_an_http_1_0_request_without_host_are_served(server):
+    status, _, body = _raw_exchange(
+        server.url,
+        b"POST /clientcertificates HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n"
+        b"Content-Type: application/json\r\nConnection: close\r\n\r\n",
+        b"2\r\n{}\r\n0\r\n\r\n",
+    )
+    assert status == 201, body
+    status, _, body = _raw_exchange(server.url, b"GET /clientcertificates HTTP/1.0\r\n\r\n")
+    assert status == 200, body

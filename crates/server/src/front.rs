@@ -56,6 +56,36 @@ fn refuse<B>(
     response
 }
 
+/// A head that HTTP/1.1 says must be refused (RFC 9112): no Host, or more than one (HTTP/2 names
+/// its authority in the request line, so there only a second Host is wrong); a transfer coding
+/// other than `chunked` alone, which hyper would pass on still encoded.
+fn malformed_head<B>(request: &hyper::Request<B>) -> Option<AwsError> {
+    let hosts = request.headers().get_all(http::header::HOST).iter().count();
+    let needs_host = request.version() == http::Version::HTTP_11;
+    if hosts > 1 || (needs_host && hosts == 0) {
+        return Some(AwsError::bad_request(
+            "The request must carry exactly one Host header",
+        ));
+    }
+    let mut codings = request
+        .headers()
+        .get_all(http::header::TRANSFER_ENCODING)
+        .iter();
+    match (codings.next(), codings.next()) {
+        (None, _) => None,
+        (Some(one), None)
+            if one
+                .to_str()
+                .is_ok_and(|v| v.trim().eq_ignore_ascii_case("chunked")) =>
+        {
+            None
+        }
+        _ => Some(AwsError::bad_request(
+            "Transfer-Encoding other than chunked is not supported",
+        )),
+    }
+}
+
 fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -166,6 +196,10 @@ fn serve_connection(
                     "The server has too many open connections. Please retry later.".into(),
                 );
                 return Ok::<_, Infallible>(refuse(&app, &request, &error, true));
+            }
+            if let Some(error) = malformed_head(&request) {
+                // The body, if any, is not read: the connection cannot carry another request.
+                return Ok(refuse(&app, &request, &error, true));
             }
             let Ok(_flight) = in_flight.try_acquire_owned() else {
                 let error = AwsError::TooManyRequests {
