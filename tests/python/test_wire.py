@@ -254,3 +254,20 @@ def test_a_chunked_body_and_an_http_1_0_request_without_host_are_served(server):
     assert status == 201, body
     status, _, body = _raw_exchange(server.url, b"GET /clientcertificates HTTP/1.0\r\n\r\n")
     assert status == 200, body
+
+
+def test_an_oversized_body_behind_expect_100_continue_is_refused_before_it_is_sent(server):
+    import time
+
+    started = time.monotonic()
+    status, headers, body = _raw_exchange(
+        server.url,
+        b"POST /clientcertificates HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 10485760\r\nExpect: 100-continue\r\n\r\n",
+    )
+    # The first answer is the 413 itself (no `100 Continue` inviting 10 MiB), at once (no wait for
+    # a body to drain), and the connection is closed after it.
+    assert status == 413, body
+    assert headers["x-amzn-errortype"] == "RequestEntityTooLargeException"
+    assert headers.get("connection") == "close"
+    assert time.monotonic() - started < 3

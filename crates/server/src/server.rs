@@ -150,6 +150,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     }
     let mut op_name = crate::ops::access::UNROUTED;
     let mut scope: Option<certgate_core::Scope> = None;
+    // Set when the answer leaves the body unread: the connection then cannot carry another request.
+    let mut close = false;
 
     let handled = async {
         let caller = certgate_wire::caller(&parts.headers, parts.uri.query())?;
@@ -163,6 +165,17 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .get::<BodyLimits>()
             .copied()
             .unwrap_or_default();
+        // A client that waits for `100 Continue` has sent no body yet: an oversized one is refused
+        // before the body is asked for, so hyper sends no 100 and the client never sends (and
+        // certgate never drains) the body.
+        let expects_continue = parts
+            .headers
+            .get(http::header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if expects_continue && declared.is_some_and(|n| n > limits.max_bytes as u64) {
+            close = true;
+            return Err(too_large(limits.max_bytes));
+        }
         let body = read_limited(body, declared, limits).await?;
         let principal = app.access.authenticate(&parts, &body, caller)?;
         // With verified signatures the account is the credentials file's, not the key id's.
@@ -195,10 +208,16 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         }
     };
 
-    let response = match &result {
+    let mut response = match &result {
         Ok(output) => certgate_wire::encode_output(output, &request_id),
         Err(error) => certgate_wire::encode_error(error, &request_id),
     };
+    if close {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
     let error = result.as_ref().err().map(AwsError::code);
     record(
         &app.metrics,
