@@ -181,14 +181,15 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         // With verified signatures the account is the credentials file's, not the key id's.
         scope = Some(principal.caller.scope.clone());
         app.access.admit(&principal)?;
+        let id = certgate_wire::operation_id(&parts.method, parts.uri.path(), parts.uri.query())?;
+        op_name = id.name();
+        app.access.authorize(&principal, id)?;
         let op = certgate_wire::parse_operation(
             &parts.method,
             parts.uri.path(),
             parts.uri.query(),
             &body,
         )?;
-        op_name = op.name();
-        app.access.authorize(&principal, &op)?;
         run(&app.service, &principal.caller, op)
             .await
             .map_err(|e| to_wire(e, &request_id))

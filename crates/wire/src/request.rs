@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use certgate_api::{Route, Source, ROUTES};
+use certgate_api::{OperationId, Route, Source, ROUTES};
 use certgate_core::{CertificateId, Error, ResourceArn};
 use http::Method;
 use percent_encoding::percent_decode_str;
@@ -211,6 +211,18 @@ impl Source for Request<'_> {
     fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
         json_body(self.body).map_err(|e| Error::bad_request(e.message()))
     }
+}
+
+/// The operation a request is routed to, from its method, path and query alone: enough to
+/// authorize it before any of its input is read.
+pub fn operation_id(
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> Result<OperationId, AwsError> {
+    route(method, path, query)
+        .map(|(route, _)| route.id)
+        .ok_or_else(|| AwsError::UnknownOperation(format!("No operation matches {method} {path}")))
 }
 
 /// Routes one request to its operation and decodes its inputs.

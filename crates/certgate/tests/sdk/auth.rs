@@ -161,6 +161,36 @@ async fn read_only_keys_read_but_cannot_write() {
         .unwrap_err();
     assert_eq!(failure(err).1, "UnauthorizedException");
     get(&reader, &id).await;
+
+    // Permission comes before input: a malformed write is as unauthorized as a good one, and a
+    // read-only key learns nothing of what the write would have said (not found, bad tags).
+    let err = reader
+        .update_client_certificate()
+        .client_certificate_id("NOT-AN-ID")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 401);
+    let err = reader
+        .delete_client_certificate()
+        .client_certificate_id("zzzzzz")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 401);
+    let mut bad_tags = reader.generate_client_certificate();
+    for n in 0..51 {
+        bad_tags = bad_tags.tags(format!("aws:k{n}"), "v");
+    }
+    assert_eq!(failure(bad_tags.send().await.unwrap_err()).0, 401);
+    let err = reader
+        .tag_resource()
+        .resource_arn("arn:aws:apigateway:us-east-1::/clientcertificates/NOPE")
+        .tags("a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(err).0, 401);
 }
 
 #[tokio::test]

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use certgate_api::OperationId;
 use certgate_core::source::{Clock, SystemClock};
 use certgate_wire::sigv4::{self, RawRequest};
-use certgate_wire::{AwsError, Caller, Operation};
+use certgate_wire::{AwsError, Caller};
 
 pub use credentials::{Credential, Credentials, CredentialsFile, Permission};
 
@@ -169,8 +170,9 @@ impl Access {
             })
     }
 
-    /// Refuses a write by a read-only credential.
-    pub fn authorize(&self, principal: &Principal, op: &Operation) -> Result<(), AwsError> {
+    /// Refuses a write by a read-only credential. Called once the request is routed and before any
+    /// of its input is decoded, so a read-only key learns nothing from a malformed write but 401.
+    pub fn authorize(&self, principal: &Principal, op: OperationId) -> Result<(), AwsError> {
         if principal.permission == Permission::ReadOnly && op.is_write() {
             let key = principal
                 .caller
