@@ -75,7 +75,7 @@ fn idle_buckets_are_forgotten_when_there_are_many() {
         t.admit(&account(n), now).unwrap();
     }
     t.admit(&account(0), now + Duration::from_secs(1)).unwrap();
-    assert!(t.buckets.lock().unwrap().len() <= 2);
+    assert!(t.stats().0 <= 2);
 }
 
 #[test]
@@ -92,4 +92,32 @@ fn limits_parse() {
     for bad in ["", "10", "0,5", "5,0", "-1,3", "x,y", "NaN,3", "inf,3"] {
         assert!(Limit::parse(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn many_busy_accounts_are_not_scanned_on_every_request_and_memory_is_bounded() {
+    let t = Throttle::new(Limit::AWS);
+    let now = Instant::now();
+    // 32,000 accounts busy at once: none of their buckets is full, so pruning frees nothing.
+    for n in 0..32_000 {
+        assert_eq!(t.admit(&account(n), now), Ok(()));
+    }
+    let (len, passes) = t.stats();
+    assert_eq!(len, 32_000);
+    // Passes at 10,000, 20,000 (twice what was left), then none before 40,000: not one per
+    // request past 10,000 as before.
+    assert!(passes <= 3, "{passes} pruning passes");
+    // Far more busy accounts than the bound: the map stays within it.
+    for n in 32_000..250_000 {
+        let _ = t.admit(&account(n), now);
+    }
+    let (len, passes) = t.stats();
+    assert!(len <= MAX_BUCKETS, "{len} buckets");
+    assert!(passes < 20, "{passes} pruning passes");
+    // Accounts still in the map keep their state: an exhausted bucket stays exhausted.
+    let last = account(249_999);
+    for _ in 0..39 {
+        let _ = t.admit(&last, now);
+    }
+    assert!(t.admit(&last, now).is_err());
 }
