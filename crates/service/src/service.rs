@@ -299,8 +299,10 @@ impl Service {
         ops: &[patch::PatchOperation],
     ) -> Result<Certificate, Error> {
         let change = patch::description_change(ops)?;
-        if let Some(description) = &change {
-            certgate_core::description::validate(description.as_deref())?;
+        // Every value given, not only the one that wins: a request that names a refused
+        // description anywhere is refused as a whole, as its schema says.
+        for op in ops {
+            certgate_core::description::validate(op.value.as_deref())?;
         }
         match change {
             None => self.get(scope, id).await,

@@ -27,10 +27,17 @@ fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
             "Could not parse request body into json: the body is not valid UTF-8 ({e})"
         ))
     })?;
-    let text = if text.trim().is_empty() { "{}" } else { text };
+    // Only JSON's own whitespace counts as nothing: Rust's `trim` also drops form feeds and other
+    // Unicode spaces, which would make a body of `\x0c` pass as an empty object.
+    let json_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let text = if text.trim_matches(json_space).is_empty() {
+        "{}"
+    } else {
+        text
+    };
     // serde decodes a struct from a JSON array too, field by field, so `[null, null]` would pass
     // as an empty input; the model's bodies are objects, and anything else is refused.
-    if !text.trim_start().starts_with('{') {
+    if !text.trim_start_matches(json_space).starts_with('{') {
         return Err(AwsError::bad_request(
             "Could not parse request body into json: the body must be a JSON object",
         ));

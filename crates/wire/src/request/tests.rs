@@ -71,6 +71,11 @@ fn bad_bodies_are_bad_requests() {
         r#"{"tags":{"a":1}}"#,
         r#"{"tags":{"a":null}}"#,
         "{\"description\":\"\\ud800\"}",
+        // Not JSON whitespace, though Rust's `trim` would drop them: not an empty body.
+        "\u{c}",
+        "\u{b}",
+        "\u{a0}",
+        "\u{2028}",
     ] {
         let err = parse(Method::POST, "/clientcertificates", None, body).unwrap_err();
         assert_eq!(err.code(), "BadRequestException", "{body}");
