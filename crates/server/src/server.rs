@@ -107,7 +107,9 @@ async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output
 async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {
     let started = Instant::now();
     let request = match &app.console {
-        Some(console) => {
+        // Only `/_certgate/…` can be the console's (its dispatch says the same): the API's
+        // requests go on without the copies of method and path its log line needs.
+        Some(console) if request.uri().path().starts_with("/_certgate/") => {
             let (method, path) = (request.method().clone(), request.uri().path().to_string());
             match console.dispatch(request).await {
                 Ok(response) => {
@@ -128,7 +130,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
                 Err(request) => request,
             }
         }
-        None => request,
+        _ => request,
     };
     let request_id = app.ids.request_id();
     let (parts, body) = request.into_parts();
