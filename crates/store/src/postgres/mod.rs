@@ -16,6 +16,7 @@
 mod config;
 mod families;
 mod migrations;
+mod tls;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +25,7 @@ use certgate_core::Scope;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 pub use config::PostgresUrl;
 
@@ -179,9 +180,10 @@ impl PostgresStore {
     /// Connects, and applies pending migrations before answering anything.
     pub async fn open(url: &PostgresUrl) -> Result<Self> {
         let pg_config = url.config().map_err(StoreError::Backend)?;
+        let tls = url.tls().connector().map_err(StoreError::Backend)?;
         let manager = Manager::from_config(
             pg_config,
-            NoTls,
+            tls,
             ManagerConfig {
                 // A connection the server or the network closed is noticed and replaced when it is
                 // next taken from the pool, without a round trip for every request.
