@@ -79,7 +79,7 @@ def tls_cluster():
     os.chmod(work / "server.key", 0o600)
     data = work / "data"
     if owner:
-        for p in (work / "server.crt", work / "server.key"):
+        for p in (work, work / "server.crt", work / "server.key"):
             os.chown(p, owner.pw_uid, owner.pw_gid)
         data.mkdir()
         os.chown(data, owner.pw_uid, owner.pw_gid)
