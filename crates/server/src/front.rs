@@ -22,7 +22,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
 
 use crate::app::App;
-use crate::limits::{BodyLimits, Gates, Limits, RequestGates, H2_MAX_STREAMS, UPLOADS_PER_CONNECTION};
+use crate::limits::{
+    BodyLimits, Gates, Limits, RequestGates, H2_MAX_STREAMS, UPLOADS_PER_CONNECTION,
+};
 
 /// An answer given before the request reaches the router, logged and counted like any other
 /// (under the operation `-`: it was refused before anyone looked at what it asked for).

@@ -271,9 +271,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         // With verified signatures the route waits for the signature, as AWS checks that first: a
         // key holder who alters a signed request learns only that the signature is wrong. Without
         // credentials no body is read anyway, and a body on its way holds only an upload place.
-        let route = || {
-            certgate_wire::operation_id(&parts.method, parts.uri.path(), parts.uri.query())
-        };
+        let route =
+            || certgate_wire::operation_id(&parts.method, parts.uri.path(), parts.uri.query());
         let from_head = app
             .access
             .recognize(&caller)

@@ -30,7 +30,7 @@ mod sql;
 mod statements;
 mod tags;
 
-pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};
+pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate, ScopedExpiry};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
 pub use scan::{Page, Scan, ScanCursor, Scanned, SCAN_PAGE};

@@ -14,7 +14,12 @@ use certgate_service::inventory::{self, Filter};
 
 /// The most certificates one page load shows; a store with more says so (`truncated`) and the page
 /// asks the user to pick an account or region.
-const MAX_LISTED: usize = 10_000;
+const MAX_LISTED: usize = 1_000;
+
+/// The most text (PEMs, descriptions, tags) one listing carries, and the rows read from the store
+/// at a time: an answer, and the memory behind it, stays within a few MiB whatever the rows hold.
+const MAX_LISTED_BYTES: usize = 4 * 1024 * 1024;
+const LISTING_PAGE: u32 = 5;
 
 /// The largest clock body read; `{"offsetSeconds": N}` is a few dozen bytes.
 const MAX_CLOCK_BODY: usize = 4_096;
@@ -86,7 +91,15 @@ async fn list(console: &Console, query: Option<&str>) -> Response {
         Ok(_) => return error(StatusCode::BAD_REQUEST, "within must not be negative"),
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
-    let read = match inventory::read(console.store.as_ref(), &filter, MAX_LISTED).await {
+    let read = match inventory::read_bounded(
+        console.store.as_ref(),
+        &filter,
+        MAX_LISTED,
+        MAX_LISTED_BYTES,
+        LISTING_PAGE,
+    )
+    .await
+    {
         Ok(read) => read,
         Err(e) => return store_failed(&e),
     };

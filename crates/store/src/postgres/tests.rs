@@ -166,7 +166,10 @@ fn sslmode_and_sslrootcert_are_read_by_certgate() {
         url.config().unwrap().get_ssl_mode(),
         tokio_postgres::config::SslMode::Require
     );
-    assert_eq!(url.to_string(), "postgres://u:***@db:5432/d?sslmode=verify-full");
+    assert_eq!(
+        url.to_string(),
+        "postgres://u:***@db:5432/d?sslmode=verify-full"
+    );
     // libpq's default is prefer: TLS when the server offers it.
     let plain = PostgresUrl::parse("postgres://u@db/d").unwrap();
     assert_eq!(plain.tls().mode, SslMode::Prefer);
