@@ -230,7 +230,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let (parts, body) = request.into_parts();
     if let Some(endpoint) = Endpoint::route(&parts.method, parts.uri.path()) {
         let response = endpoint
-            .answer(&app.service, &app.metrics, &request_id)
+            .answer(&app.service, &app.metrics, &app.write_probe, &request_id)
             .await;
         record(
             &app.metrics,

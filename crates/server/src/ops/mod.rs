@@ -52,11 +52,12 @@ impl Endpoint {
         self,
         service: &Service,
         metrics: &metrics::Metrics,
+        probe: &health::WriteProbe,
         request_id: &str,
     ) -> http::Response<Bytes> {
         match self {
             Endpoint::Health => {
-                let (healthy, report) = health::report(service, metrics).await;
+                let (healthy, report) = health::report(service, metrics, probe).await;
                 let status = if healthy {
                     StatusCode::OK
                 } else {
