@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use certgate_wire::AwsError;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
@@ -22,40 +21,10 @@ use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
 
 use crate::app::App;
+use crate::server::refuse;
 use crate::limits::{
     BodyLimits, Gates, Limits, RequestGates, H2_MAX_STREAMS, UPLOADS_PER_CONNECTION,
 };
-
-/// An answer given before the request reaches the router, logged and counted like any other
-/// (under the operation `-`: it was refused before anyone looked at what it asked for).
-pub(crate) fn refuse<B>(
-    app: &App,
-    request: &hyper::Request<B>,
-    error: &AwsError,
-    close: bool,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    let request_id = app.ids.request_id();
-    let mut response = certgate_wire::encode_error(error, &request_id).map(Body::from);
-    crate::ops::access::Record {
-        request_id: &request_id,
-        operation: crate::ops::access::UNROUTED,
-        scope: None,
-        method: request.method(),
-        path: request.uri().path(),
-        status: response.status().as_u16(),
-        error: Some(error.code()),
-        latency: started.elapsed(),
-    }
-    .emit(&app.metrics);
-    if close {
-        response.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-    }
-    response
-}
 
 /// A head that HTTP/1.1 says must be refused (RFC 9112): no Host, or more than one (HTTP/2 names
 /// its authority in the request line, so there only a second Host is wrong); a transfer coding

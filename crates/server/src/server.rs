@@ -104,6 +104,37 @@ async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output
     certgate_api::dispatch(service, &certgate_api::Context::new(&caller.scope), op).await
 }
 
+/// An answer given before the request reaches the router, logged and counted like any other
+/// (under the operation `-`: it was refused before anyone looked at what it asked for).
+pub(crate) fn refuse<B>(
+    app: &App,
+    request: &hyper::Request<B>,
+    error: &AwsError,
+    close: bool,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let request_id = app.ids.request_id();
+    let mut response = certgate_wire::encode_error(error, &request_id).map(Body::from);
+    crate::ops::access::Record {
+        request_id: &request_id,
+        operation: crate::ops::access::UNROUTED,
+        scope: None,
+        method: request.method(),
+        path: request.uri().path(),
+        status: response.status().as_u16(),
+        error: Some(error.code()),
+        latency: started.elapsed(),
+    }
+    .emit(&app.metrics);
+    if close {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
 /// The 429 of a request that found no place free (in flight, or to upload its body).
 fn busy() -> AwsError {
     AwsError::TooManyRequests {
@@ -195,7 +226,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let _work = if ours {
         match gates.work() {
             Some(place) => Some(place),
-            None => return crate::front::refuse(&app, &request, &busy(), false),
+            None => return refuse(&app, &request, &busy(), false),
         }
     } else {
         None
