@@ -64,8 +64,8 @@ pub struct ConsoleArgs {
     #[arg(long, env = "CERTGATE_ADMIN_CLOCK", value_parser = clap::builder::BoolishValueParser::new())]
     pub admin_clock: bool,
 
-    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates,
-    /// without authentication).
+    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates:
+    /// without authentication in --auth open, to admin keys in --auth sigv4).
     #[arg(long, env = "CERTGATE_NO_CONSOLE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_console: bool,
 }
