@@ -21,10 +21,10 @@ use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
 
 use crate::app::App;
-use crate::server::refuse;
 use crate::limits::{
     BodyLimits, Gates, Limits, RequestGates, H2_MAX_STREAMS, UPLOADS_PER_CONNECTION,
 };
+use crate::server::refuse;
 
 /// A head that HTTP/1.1 says must be refused (RFC 9112): no Host, or more than one (HTTP/2 names
 /// its authority in the request line, so there only a second Host is wrong); a transfer coding
@@ -267,9 +267,14 @@ fn serve_connection(
         }
     });
     let builder = builder.clone();
-    let mut stop = stop.clone();
+    let Stop {
+        signal: mut stop_signal,
+        _alive: alive,
+    } = stop.clone();
     let stream = Gated { permit, io: stream };
     tokio::spawn(async move {
+        // Held until the connection is over: the accept loop's stop waits for every one to drop.
+        let _alive = alive;
         // The auto builder first reads to tell HTTP/1 from HTTP/2, with no timeout of its own; a
         // client that connects and sends nothing is closed here, so a silent socket costs nothing.
         let mut probe = [0u8; 1];
@@ -284,10 +289,10 @@ fn serve_connection(
         // Once the connection is told to close, the time it has left to finish.
         let mut closing: Option<Instant> = None;
         loop {
-            if *stop.signal.borrow() && closing.is_none() {
+            if *stop_signal.borrow() && closing.is_none() {
                 connection.as_mut().graceful_shutdown();
                 let open = activity.open.load(std::sync::atomic::Ordering::SeqCst) > 0;
-                closing = Some(Instant::now() + if open { grace } else { GOODBYE });
+                closing = Some(Instant::now() + if open { grace + GOODBYE } else { GOODBYE });
             }
             let wake = closing.unwrap_or_else(|| activity.deadline(idle));
             tokio::select! {
@@ -297,7 +302,7 @@ fn serve_connection(
                     }
                     break;
                 }
-                changed = stop.signal.changed(), if closing.is_none() => {
+                changed = stop_signal.changed(), if closing.is_none() => {
                     if changed.is_err() {
                         // The accept loop is gone: nothing will ever say stop; close as if it had.
                         connection.as_mut().graceful_shutdown();
