@@ -101,11 +101,12 @@ def test_connections_over_the_limit_get_503_and_are_closed(limited):
 def test_requests_over_the_in_flight_limit_get_429(limited):
     """A place in flight is held while a request is worked on, from the end of its body (a body
     still on its way holds an upload place instead: test_uploads_and_idle.py). With one place and
-    no key pool, each generate holds it for an RSA key generation: of sixteen sent at once, some
-    find it taken."""
+    no key pool, each generate holds it for an RSA key generation (40-190 ms in a debug build): of
+    sixteen released at once by a barrier, some find it taken (for none to, all sixteen would have
+    to arrive one after another, each after the previous key was made)."""
     import threading
 
-    srv = limited("--max-in-flight=1", "--key-pool-size=0")
+    srv = limited("--max-in-flight=1", "--key-pool-size=0", "--keygen-threads=1")
     raw = RawClient(srv.url)
     start = threading.Barrier(16)
     answers: list = []
