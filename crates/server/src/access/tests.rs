@@ -38,7 +38,10 @@ fn bad_files_say_what_is_wrong() {
     let cases = [
         ("", "no [[credential]]"),
         ("[[credential]]\naccess_key_id = \"A\"\n", "missing field"),
-        (&GOOD.replace("\"full\"", "\"superuser\""), "unknown variant"),
+        (
+            &GOOD.replace("\"full\"", "\"superuser\""),
+            "unknown variant",
+        ),
         (&GOOD.replace("111111111111", "12345"), "twelve digits"),
         (
             &GOOD.replace("AKIAREAD0001", "AKIAFULL0001"),

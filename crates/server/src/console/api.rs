@@ -24,6 +24,9 @@ const LISTING_PAGE: u32 = 5;
 /// The largest clock body read; `{"offsetSeconds": N}` is a few dozen bytes.
 const MAX_CLOCK_BODY: usize = 4_096;
 
+/// How long the clock's body may take to arrive.
+const CLOCK_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = Response::new(Body::from(value.to_string()));
     *response.status_mut() = status;
@@ -176,9 +179,21 @@ pub fn clock_state(console: &Console) -> Response {
 /// Certificates already issued keep their dates; what changes is when new ones are issued and how
 /// close every one is judged to its expiry.
 pub async fn set_clock(console: &Console, body: Body) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_CLOCK_BODY).await {
-        Ok(b) => b,
+    // The body is read inside a place in flight (the console's requests are small), so a client
+    // that does not send it is given only a few seconds.
+    let read = tokio::time::timeout(
+        CLOCK_BODY_TIMEOUT,
+        axum::body::to_bytes(body, MAX_CLOCK_BODY),
+    );
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
         Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "The body was not received within 5 seconds.",
+            )
+        }
+        Ok(Err(_)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "The body must be at most 4096 bytes of JSON.",
