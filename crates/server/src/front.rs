@@ -1,7 +1,10 @@
 //! The accept loop: connections are served by hyper directly (not `axum::serve`) because the limits
-//! need hyper's own knobs (head buffer size, head read timeout) and a gate in front of the router
-//! (connections and requests in flight). A stop ends the loop, then waits for the requests in
-//! flight within the grace period.
+//! need hyper's own knobs (head buffer size, head read timeout, HTTP/2 streams), a gate in front of
+//! the router (connections), the request's upload and in-flight places handed to the handler, and
+//! an idle timer per connection, which hyper has for HTTP/1 only. A stop ends the loop, tells every
+//! connection to close once its requests are answered, and waits for them within the grace period
+//! (hyper-util's `GracefulShutdown` cannot be combined with the idle timer, which must call the
+//! connection's own `graceful_shutdown`).
 
 use std::convert::Infallible;
 use std::future::Future;
