@@ -449,12 +449,12 @@ macro_rules! delegate_rest_apis {
             ) -> certgate_store::Result<Vec<(String, String)>> {
                 self.0.certificate_users(s, id).await
             }
-            async fn scan_certificate_uses(
+            async fn scan_stages(
                 &self,
-                after: Option<&certgate_store::CertificateUse>,
+                after: Option<&certgate_store::StageListing>,
                 limit: u32,
-            ) -> certgate_store::Result<Vec<certgate_store::CertificateUse>> {
-                self.0.scan_certificate_uses(after, limit).await
+            ) -> certgate_store::Result<Vec<certgate_store::StageListing>> {
+                self.0.scan_stages(after, limit).await
             }
         }
     };

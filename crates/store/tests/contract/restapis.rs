@@ -282,14 +282,29 @@ pub async fn a_used_deployment_or_certificate_is_not_deleted(store: DynStore) {
         Err(StoreError::InUse(users)) => assert_eq!(users, vec!["prod"]),
         other => panic!("expected InUse, got {other:?}"),
     }
-    let uses = store.scan_certificate_uses(None, 10).await.unwrap();
-    assert_eq!(uses.len(), 1);
+    store
+        .insert_rest_api(&other, &api("bbbbbbbbbb", "EDGE"), 10)
+        .await
+        .unwrap();
+    let listed = store.scan_stages(None, 10).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    // eu-west-1 sorts before us-east-1; an API without stages is listed once, with no stage.
     assert_eq!(
-        (uses[0].api_name.as_str(), uses[0].stage.as_str()),
-        ("api aaaaaaaaaa", "prod")
+        (listed[0].api_id.as_str(), listed[0].stage.as_deref()),
+        ("bbbbbbbbbb", None)
     );
+    assert_eq!(
+        (listed[1].api_name.as_str(), listed[1].stage.as_deref()),
+        ("api aaaaaaaaaa", Some("prod"))
+    );
+    assert_eq!(
+        listed[1].client_certificate_id.as_deref(),
+        Some(id(1).as_str())
+    );
+    let after_first = store.scan_stages(Some(&listed[0]), 1).await.unwrap();
+    assert_eq!(after_first, listed[1..].to_vec());
     assert!(store
-        .scan_certificate_uses(Some(&uses[0]), 10)
+        .scan_stages(Some(&listed[1]), 10)
         .await
         .unwrap()
         .is_empty());
