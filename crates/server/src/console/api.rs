@@ -75,13 +75,23 @@ fn filter_of(query: Option<&str>) -> Result<Filter, Response> {
     if let Some(a) = param(query, "account") {
         match AccountId::parse(a) {
             Some(a) => filter.account = Some(a),
-            None => return Err(error(StatusCode::BAD_REQUEST, "account must be twelve digits")),
+            None => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "account must be twelve digits",
+                ))
+            }
         }
     }
     if let Some(r) = param(query, "region") {
         match Region::parse(r) {
             Some(r) => filter.region = Some(r),
-            None => return Err(error(StatusCode::BAD_REQUEST, "region is not a region name")),
+            None => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "region is not a region name",
+                ))
+            }
         }
     }
     Ok(filter)
