@@ -101,7 +101,7 @@ async fn a_stage_presents_a_certificate_from_create_to_destroy() {
         .expect("get api");
     assert_eq!(got.root_resource_id(), Some(root.as_str()));
     assert_eq!(got.api_key_source().map(|s| s.as_str()), Some("HEADER"));
-    assert_eq!(got.disable_execute_api_endpoint(), false);
+    assert!(!got.disable_execute_api_endpoint());
     let types = got.endpoint_configuration().unwrap().types();
     assert_eq!(types, [EndpointType::Edge]);
 

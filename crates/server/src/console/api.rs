@@ -69,29 +69,19 @@ pub async fn get(console: &Console, path: &str, query: Option<&str>) -> Option<R
     }
 }
 
-/// The account and region a console query names, or the 400 for a malformed one.
-fn filter_of(query: Option<&str>) -> Result<Filter, Response> {
+/// The account and region a console query names, or what is wrong with it.
+fn filter_of(query: Option<&str>) -> Result<Filter, &'static str> {
     let mut filter = Filter::default();
     if let Some(a) = param(query, "account") {
         match AccountId::parse(a) {
             Some(a) => filter.account = Some(a),
-            None => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    "account must be twelve digits",
-                ))
-            }
+            None => return Err("account must be twelve digits"),
         }
     }
     if let Some(r) = param(query, "region") {
         match Region::parse(r) {
             Some(r) => filter.region = Some(r),
-            None => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    "region is not a region name",
-                ))
-            }
+            None => return Err("region is not a region name"),
         }
     }
     Ok(filter)
@@ -102,7 +92,7 @@ fn filter_of(query: Option<&str>) -> Result<Filter, Response> {
 async fn rest_apis(console: &Console, query: Option<&str>) -> Response {
     let filter = match filter_of(query) {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let (rows, truncated) =
         match inventory::stages(console.store.as_ref(), &filter, MAX_LISTED).await {
@@ -145,7 +135,7 @@ async fn rest_apis(console: &Console, query: Option<&str>) -> Response {
 async fn list(console: &Console, query: Option<&str>) -> Response {
     let filter = match filter_of(query) {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let window = match expiry::parse_duration(param(query, "within").unwrap_or("30d")) {
         Ok(w) if w >= 0 => w,
