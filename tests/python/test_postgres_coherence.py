@@ -114,7 +114,15 @@ def test_a_lost_listening_connection_does_not_leave_stale_answers(two_nodes):
     def get_b():
         return b.get_client_certificate(clientCertificateId=cid)
 
+    def listeners() -> int:
+        return int(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'certgate-changes'"))
+
     for n in range(1, 4):
+        # Both nodes listen again (after the previous round's cut) before this round's cut.
+        deadline = time.monotonic() + 10
+        while listeners() < 2:
+            assert time.monotonic() < deadline, "the listening connections did not come back"
+            time.sleep(0.05)
         warm(get_b)
         # Every node's listening connection is cut (others' on the shared server only flush
         # their caches); the write comes while none listens, or just as one listens again.
@@ -131,3 +139,31 @@ def test_a_lost_listening_connection_does_not_leave_stale_answers(two_nodes):
     for node in two_nodes:
         assert node.alive()
         assert "panicked" not in node.stderr()
+
+
+def test_answers_are_kept_and_the_trigger_is_what_drops_them(two_nodes, pg_schema):
+    """Without this, the tests above would pass as well for nodes that keep nothing: a write made
+    with the table's trigger disabled is not announced, and node b goes on answering what it
+    kept, while a read on node a (which kept nothing) sees the write."""
+    account = new_account()
+    a, b = (make_boto_client(n.url, key=account) for n in two_nodes)
+    cid = a.generate_client_certificate(description="kept")["clientCertificateId"]
+
+    def get_b():
+        return b.get_client_certificate(clientCertificateId=cid)
+
+    warm(get_b)
+    psql(
+        f"ALTER TABLE {pg_schema}.client_certificates DISABLE TRIGGER client_certificates_changes; "
+        f"UPDATE {pg_schema}.client_certificates SET description = 'unannounced' WHERE id = '{cid}'; "
+        f"ALTER TABLE {pg_schema}.client_certificates ENABLE TRIGGER client_certificates_changes"
+    )
+    assert a.get_client_certificate(clientCertificateId=cid)["description"] == "unannounced"
+    time.sleep(1.5)
+    assert get_b()["description"] == "kept"
+    # The next announced write of the certificate drops it on every node.
+    a.update_client_certificate(
+        clientCertificateId=cid,
+        patchOperations=[{"op": "replace", "path": "/description", "value": "announced"}],
+    )
+    seen_within(get_b, lambda c: c.get("description") == "announced")

@@ -1,8 +1,8 @@
 //! `certgate-bench`: one command that measures certgate against its baselines on this machine and
 //! prints every figure with its ratio to the baseline.
 //!
-//! In one run it measures the raw RSA-2048 key rate on all cores, a hello-world server on the same
-//! HTTP stack, and then the certgate release binary: start-up time, memory, Get, List (25 and 500),
+//! In one run it measures the raw RSA-2048 key rate on all cores, a hello-world server and a server
+//! answering a fixed certificate JSON on the same HTTP stack, and then the certgate release binary: start-up time, memory, Get, List (25 and 500),
 //! Update and Generate (key pool warm, and with the pool off) at 1, 8 and 64 clients, and List at
 //! 10, 1,000 and 100,000 certificates in one region. See BENCHMARKS.md for what the figures mean.
 
@@ -447,6 +447,23 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     }
     report.server("hello", started[0], hello_idle, hello.memory());
     hello.stop();
+
+    // The fixed certificate: the same stack answering a Get's 1.3 KB from memory.
+    let fixed_cert = Server::start(
+        "fixed certificate",
+        {
+            let mut command = Command::new(&exe);
+            command.arg("fixed-certificate");
+            command
+        },
+        &work.join("fixed.log"),
+    )
+    .await?;
+    for clients in CLIENTS {
+        let stats = load::run(fixed_cert.addr, clients, phase, hello_request.clone()).await;
+        report.fixed_certificate(clients, stats);
+    }
+    fixed_cert.stop();
 
     // certgate with a key pool.
     let server = Server::start("certgate", pooled(), &work.join("certgate.log")).await?;

@@ -76,6 +76,11 @@ async fn listen(config: &tokio_postgres::Config, feed: &Weak<ChangeFeed>) -> Res
                     Err(_) => break,
                 }
             }
+            // The connection is gone: what it would have delivered from now on is lost, so the
+            // caches stop answering at once rather than at the next failed round trip.
+            if let Some(feed) = feed.upgrade() {
+                feed.distrust();
+            }
         })
     };
     let result = async {

@@ -8,6 +8,7 @@ use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, Secret
 use certgate_store::{DynStore, NewCertificate};
 
 mod certificates;
+mod changes;
 mod keys;
 mod scan;
 mod settings;
@@ -71,6 +72,10 @@ macro_rules! engines {
                 concurrent_tag_writes_are_never_lost,
                 tags_are_read_and_changed_by_resource,
                 concurrent_merges_never_pass_the_limit,
+            );
+            engines!(@family $open; changes:
+                every_write_is_announced_before_it_returns,
+                the_feed_becomes_current,
             );
             engines!(@family $open; settings:
                 settings_are_set_once_or_replaced,
