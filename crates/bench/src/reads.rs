@@ -5,7 +5,7 @@
 //!
 //! The figures: Get at 64 clients against the fixed certificate (the same HTTP stack answering the
 //! same 1.3 KB from memory), List of 25 and of 500 at 64 clients against hello world, and the p50 of
-//! Get at one client against hello world's. Besides requests/s, each certgate phase prints the
+//! Get at one client against hello world's. Besides requests/s, every phase prints its
 //! server's CPU time per request (`utime + stime` over the phase), which moves far less than
 //! throughput does on a shared machine.
 
@@ -32,14 +32,13 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Runs one phase and prints its line; `server` (certgate) also gets its CPU per request.
+/// Runs one phase and prints its line, with the server's CPU time per request.
 async fn phase(
     name: &str,
     target: &Server,
     clients: usize,
     length: Duration,
     request: &RequestFn,
-    cpu: bool,
 ) -> Stats {
     let before = target.cpu_ticks();
     let stats = load::run(
@@ -72,11 +71,7 @@ async fn phase(
         stats.rate(),
         stats.quantile_ms(0.5),
         stats.quantile_ms(0.99),
-        if cpu {
-            format!("  CPU {cpu_us:>6.1} µs/req")
-        } else {
-            String::new()
-        }
+        format!("  CPU {cpu_us:>6.1} µs/req")
     );
     stats
 }
@@ -137,14 +132,14 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     let mut rounds = Vec::new();
     for round in 1..=options.rounds {
         println!("round {round}");
-        let h64 = phase("hello world", &hello, 64, length, &hello_request, false).await;
+        let h64 = phase("hello world", &hello, 64, length, &hello_request).await;
         // The very requests certgate's Get phase sends, signature header and all.
-        let f64_ = phase("fixed certificate", &fixed_cert, 64, length, &get, false).await;
-        let g64 = phase("Get", &certgate, 64, length, &get, true).await;
-        let l25 = phase("List limit=25", &certgate, 64, length, &list25, true).await;
-        let l500 = phase("List limit=500", &certgate, 64, length, &list500, true).await;
-        let h1 = phase("hello world", &hello, 1, length, &hello_request, false).await;
-        let g1 = phase("Get", &certgate, 1, length, &get, true).await;
+        let f64_ = phase("fixed certificate", &fixed_cert, 64, length, &get).await;
+        let g64 = phase("Get", &certgate, 64, length, &get).await;
+        let l25 = phase("List limit=25", &certgate, 64, length, &list25).await;
+        let l500 = phase("List limit=500", &certgate, 64, length, &list500).await;
+        let h1 = phase("hello world", &hello, 1, length, &hello_request).await;
+        let g1 = phase("Get", &certgate, 1, length, &get).await;
         let r = Round {
             get64_vs_fixed: g64.rate() / f64_.rate().max(1e-9),
             list25_vs_hello: l25.rate() / h64.rate().max(1e-9),
