@@ -67,11 +67,10 @@ async fn phase(
         String::new()
     };
     println!(
-        "  {name:<28} c={clients:<3} {:>9.1} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms{}{failed}",
+        "  {name:<28} c={clients:<3} {:>9.1} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  CPU {cpu_us:>6.1} µs/req{failed}",
         stats.rate(),
         stats.quantile_ms(0.5),
         stats.quantile_ms(0.99),
-        format!("  CPU {cpu_us:>6.1} µs/req")
     );
     stats
 }
