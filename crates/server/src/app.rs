@@ -20,6 +20,8 @@ pub struct App {
     pub access: crate::access::Access,
     /// The last write the health check made to the store, and how it went.
     pub write_probe: crate::ops::health::WriteProbe,
+    /// Encoded answers of certificate reads, kept coherent by the store's change feed.
+    pub(crate) answers: Arc<crate::answers::Answers>,
 }
 
 impl App {
@@ -38,7 +40,9 @@ impl App {
                 capacity: pool.capacity() as u64,
             }));
         }
+        let answers = crate::answers::Answers::new(service.store().changes().clone());
         App {
+            answers,
             service: service.with_observer(metrics.clone()),
             metrics,
             ids,

@@ -10,8 +10,10 @@ pub mod certs;
 pub mod inventory;
 pub mod keys;
 pub mod pool;
+pub mod restapis;
 mod service;
 pub mod store_admin;
+mod store_errors;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

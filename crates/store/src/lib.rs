@@ -23,7 +23,9 @@ mod sqlite;
 mod url;
 
 mod certificates;
+pub mod changes;
 mod keys;
+mod restapis;
 mod scan;
 mod settings;
 mod sql;
@@ -31,8 +33,10 @@ mod statements;
 mod tags;
 
 pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate, ScopedExpiry};
+pub use changes::{Change, ChangeFeed, ChangeKind, Event, Subscriber};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
+pub use restapis::{DeploymentRow, RestApiRow, RestApiStore, StageListing, StageRow};
 pub use scan::{Page, Scan, ScanCursor, Scanned, SCAN_PAGE};
 pub use settings::SettingStore;
 pub use sqlite::SqliteStore;
@@ -41,7 +45,7 @@ pub use url::{open, open_with_settings, StoreUrl};
 
 /// Every family trait, for callers that call store methods on a [`DynStore`].
 pub mod prelude {
-    pub use crate::{CertificateStore, KeyStore, SettingStore, Store, TagStore};
+    pub use crate::{CertificateStore, KeyStore, RestApiStore, SettingStore, Store, TagStore};
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +58,17 @@ pub enum StoreError {
     IdTaken,
     #[error("the certificate would carry {count} tags, more than {limit}")]
     TooManyTags { count: usize, limit: usize },
+    /// An update named the version it read, and another update came first; nothing was written,
+    /// and the caller reads again and retries.
+    #[error("the row changed since it was read")]
+    Stale,
+    /// A deletion was refused because other rows still use the row: the names of their users.
+    #[error("in use by {0:?}")]
+    InUse(Vec<String>),
+    /// A write named a row that does not exist (`"deployment"`, `"certificate"`); nothing was
+    /// written.
+    #[error("no such {0}")]
+    Dangling(&'static str),
     /// The database could not be reached or did not answer in time; the request may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -70,10 +85,18 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Every family of one engine: what the service holds.
 pub trait Store:
-    CertificateStore + KeyStore + TagStore + SettingStore + Send + Sync + 'static
+    CertificateStore + KeyStore + TagStore + SettingStore + RestApiStore + Send + Sync + 'static
 {
     /// A short name of the engine, for logs and health reports.
     fn engine(&self) -> &'static str;
+
+    /// The feed that announces every write to this store, this process's and (on PostgreSQL)
+    /// every other node's: what a cache above the store subscribes to. A store that announces
+    /// nothing (a wrapper in a test, say) keeps the default, a feed that is never current, so
+    /// nothing above it answers from a cache.
+    fn changes(&self) -> &Arc<ChangeFeed> {
+        changes::never_current()
+    }
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -43,6 +43,85 @@ pub const MIGRATIONS: &[Migration] = &[
         );
     "#,
     },
+    Migration {
+        version: 3,
+        name: "rest_apis_deployments_stages",
+        sql: r#"
+        CREATE TABLE rest_apis (
+            account     TEXT COLLATE "C" NOT NULL,
+            region      TEXT COLLATE "C" NOT NULL,
+            id          TEXT COLLATE "C" NOT NULL,
+            name        TEXT    NOT NULL,
+            endpoint    TEXT    NOT NULL,
+            created_at  BIGINT   NOT NULL,
+            version     BIGINT   NOT NULL,
+            api         TEXT    NOT NULL,
+            tree        TEXT    NOT NULL,
+            tags        TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, id)
+        );
+        CREATE TABLE deployments (
+            account     TEXT COLLATE "C" NOT NULL,
+            region      TEXT COLLATE "C" NOT NULL,
+            api_id      TEXT COLLATE "C" NOT NULL,
+            id          TEXT COLLATE "C" NOT NULL,
+            created_at  BIGINT   NOT NULL,
+            deployment  TEXT    NOT NULL,
+            snapshot    TEXT    NOT NULL,
+            PRIMARY KEY (account, region, api_id, id)
+        );
+        CREATE TABLE stages (
+            account                TEXT COLLATE "C" NOT NULL,
+            region                 TEXT COLLATE "C" NOT NULL,
+            api_id                 TEXT COLLATE "C" NOT NULL,
+            name                   TEXT COLLATE "C" NOT NULL,
+            deployment_id          TEXT COLLATE "C" NOT NULL,
+            client_certificate_id  TEXT COLLATE "C",
+            created_at             BIGINT   NOT NULL,
+            updated_at             BIGINT   NOT NULL,
+            version                BIGINT   NOT NULL,
+            stage                  TEXT    NOT NULL,
+            tags                   TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, api_id, name)
+        );
+        CREATE INDEX stages_by_certificate ON stages (account, region, client_certificate_id);
+    "#,
+    },
+    // The change feed across nodes (`listen.rs`): every written row of a cached table is announced
+    // on `certgate_changes` as 'SCHEMA KIND ACCOUNT REGION KEY', delivered when its transaction
+    // commits. The function is one for every table: a trigger passes its kind and the columns
+    // that, after account and region, name a row (joined by '/'), so a new family adds only its
+    // trigger.
+    Migration {
+        version: 4,
+        name: "change_notifications",
+        sql: r#"
+        CREATE FUNCTION certgate_notify_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+        DECLARE
+            r   JSONB;
+            key TEXT := '';
+        BEGIN
+            IF TG_OP = 'DELETE' THEN r := to_jsonb(OLD); ELSE r := to_jsonb(NEW); END IF;
+            FOR i IN 1 .. TG_NARGS - 1 LOOP
+                IF i > 1 THEN key := key || '/'; END IF;
+                key := key || (r ->> TG_ARGV[i]);
+            END LOOP;
+            PERFORM pg_notify('certgate_changes', TG_TABLE_SCHEMA || ' ' || TG_ARGV[0] || ' '
+                || (r ->> 'account') || ' ' || (r ->> 'region') || ' ' || key);
+            RETURN NULL;
+        END
+        $body$;
+        CREATE TRIGGER client_certificates_changes
+            AFTER INSERT OR UPDATE OR DELETE ON client_certificates
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('client-certificate', 'id');
+        CREATE TRIGGER rest_apis_changes
+            AFTER INSERT OR UPDATE OR DELETE ON rest_apis
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('rest-api', 'id');
+        CREATE TRIGGER stages_changes
+            AFTER INSERT OR UPDATE OR DELETE ON stages
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('stage', 'api_id', 'name');
+    "#,
+    },
 ];
 
 /// The advisory lock every node takes before it looks at the schema version. It is one key for the

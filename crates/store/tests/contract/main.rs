@@ -8,7 +8,9 @@ use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, Secret
 use certgate_store::{DynStore, NewCertificate};
 
 mod certificates;
+mod changes;
 mod keys;
+mod restapis;
 mod scan;
 mod settings;
 mod sqlite_only;
@@ -71,6 +73,18 @@ macro_rules! engines {
                 concurrent_tag_writes_are_never_lost,
                 tags_are_read_and_changed_by_resource,
                 concurrent_merges_never_pass_the_limit,
+            );
+            engines!(@family $open; restapis:
+                rest_apis_round_trip_and_update_by_version,
+                api_quota_counts_edge_apart_and_holds_under_concurrency,
+                stages_need_their_deployment_and_hold_their_quota,
+                a_used_deployment_or_certificate_is_not_deleted,
+                attaching_and_deleting_a_certificate_at_once_never_dangles,
+                deleting_an_api_takes_its_deployments_stages_and_tags,
+            );
+            engines!(@family $open; changes:
+                every_write_is_announced_before_it_returns,
+                the_feed_becomes_current,
             );
             engines!(@family $open; settings:
                 settings_are_set_once_or_replaced,
