@@ -63,10 +63,11 @@ async fn listen(
     tls: &MakeRustls,
     feed: &Weak<ChangeFeed>,
 ) -> Result<(), String> {
-    let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(tls.clone()))
-        .await
-        .map_err(|_| "connecting timed out".to_string())?
-        .map_err(|e| e.to_string())?;
+    let (client, mut connection) =
+        tokio::time::timeout(CONNECT_TIMEOUT, config.connect(tls.clone()))
+            .await
+            .map_err(|_| "connecting timed out".to_string())?
+            .map_err(|e| e.to_string())?;
     let schema: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
     let driver = {
         let (feed, schema) = (feed.clone(), schema.clone());
