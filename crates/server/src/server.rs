@@ -101,9 +101,10 @@ fn to_wire(e: Error, request_id: &str) -> AwsError {
 }
 
 /// What a request's operation came to: an output to encode (and perhaps keep, with the scope,
-/// key and feed epoch it was read under), or a kept answer's status and body.
+/// key and feed epoch it was read under), or a kept answer's status and body. The output is boxed:
+/// the largest of the 44 operations' outputs is some 700 bytes, and a kept answer is most answers.
 enum Answer {
-    Fresh(Output, Option<(certgate_core::Scope, Key, u64)>),
+    Fresh(Box<Output>, Option<(certgate_core::Scope, Key, u64)>),
     Kept(u16, bytes::Bytes),
 }
 
@@ -383,7 +384,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .await
             .map_err(|e| to_wire(e, &request_id))?;
         Ok(Answer::Fresh(
-            output,
+            Box::new(output),
             key.map(|k| (scope.clone(), k, epoch)),
         ))
     };
