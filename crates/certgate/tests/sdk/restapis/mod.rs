@@ -697,3 +697,4 @@ async fn quotas_and_endpoint_defaults() {
 }
 
 mod tree;
+mod updates;
