@@ -47,6 +47,12 @@ impl Default for RestApiLimits {
 }
 
 const API_ID_LEN: usize = 10;
+/// The largest REST API document with its tree, as stored: certgate's bound (AWS documents its
+/// own per member), so that a tree read and written whole on every change stays small whatever
+/// its templates and policies hold. 300 resources with a few methods each take well under 1 MiB.
+pub(crate) const MAX_API_BYTES: usize = 4 * 1024 * 1024;
+/// The longest REST API name or version, in characters: certgate's bound, as for descriptions.
+const MAX_NAME_CHARS: usize = 1024;
 const CAS_ATTEMPTS: usize = 16;
 const MAX_COMPRESSION: i32 = 10_485_760;
 const ENDPOINT_TYPES: &[&str] = &["PRIVATE", "EDGE", "REGIONAL"];
@@ -71,6 +77,27 @@ pub(crate) fn api_not_found(scope: &Scope, id: &str) -> Error {
 pub(crate) fn storable(names: &[&str], missing: impl Fn() -> Error) -> Result<(), Error> {
     if names.iter().any(|n| n.contains('\0')) {
         return Err(missing());
+    }
+    Ok(())
+}
+
+/// certgate's bound on a REST API's name and version.
+fn check_name(member: &str, value: &str) -> Result<(), Error> {
+    if value.len() > MAX_NAME_CHARS && value.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::bad_request(format!(
+            "Invalid {member}: it must be at most {MAX_NAME_CHARS} characters long"
+        )));
+    }
+    Ok(())
+}
+
+/// certgate's bound on what one REST API stores, checked before every write of it.
+fn check_size(row: &RestApiRow) -> Result<(), Error> {
+    if row.api.len() + row.tree.len() > MAX_API_BYTES {
+        return Err(Error::bad_request(format!(
+            "The REST API's definition would take more than {} MiB (certgate's limit): remove resources, methods or templates first",
+            MAX_API_BYTES / (1024 * 1024)
+        )));
     }
     Ok(())
 }
@@ -155,6 +182,7 @@ impl Service {
                 tree: encode(&loaded.tree)?,
                 ..loaded.row.clone()
             };
+            check_size(&row)?;
             match self.store.update_rest_api(scope, &row).await {
                 Ok(()) => {
                     loaded.row = RestApiRow {
@@ -194,6 +222,10 @@ impl Service {
             return Err(Error::bad_request("Description cannot be an empty string"));
         }
         certgate_core::description::validate(input.description.as_deref())?;
+        check_name("name", &input.name)?;
+        if let Some(version) = &input.version {
+            check_name("version", version)?;
+        }
         if let Some(size) = input.minimum_compression_size {
             compression(size)?;
         }
@@ -251,6 +283,7 @@ impl Service {
                 tree: encode(&tree)?,
                 tags: tags.clone(),
             };
+            check_size(&row)?;
             match self.store.insert_rest_api(scope, &row, quota).await {
                 Ok(()) => return Ok(shape(api, &tags, false)),
                 Err(StoreError::IdTaken) => continue,
@@ -427,7 +460,10 @@ fn patch_rest_api(api: &mut RestApi, step: &patch::Step<'_>) -> Result<(), Error
         ["name"] => {
             step.only(&[Op::Replace])?;
             match step.value.filter(|v| !v.is_empty()) {
-                Some(name) => api.name = Some(name.to_string()),
+                Some(name) => {
+                    check_name("name", name)?;
+                    api.name = Some(name.to_string());
+                }
                 None => return Err(Error::bad_request("Name cannot be empty")),
             }
         }
@@ -437,6 +473,7 @@ fn patch_rest_api(api: &mut RestApi, step: &patch::Step<'_>) -> Result<(), Error
         }
         ["version"] => {
             step.only(&[Op::Add, Op::Replace, Op::Remove])?;
+            check_name("version", step.text())?;
             set(&mut api.version);
         }
         ["policy"] => {

@@ -18,6 +18,20 @@ const CACHE_SIZES: &[&str] = &["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118
 
 const STAGE_PATHS: &str = "[/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, /{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, /{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, /{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, /*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, /tracingEnabled]";
 
+/// The largest stage document (its variables, method settings, access log and canary settings) as
+/// stored: certgate's bound, so a stage stays a small row whatever its variables hold.
+const MAX_STAGE_BYTES: usize = 256 * 1024;
+
+fn check_size(doc: &str) -> Result<(), Error> {
+    if doc.len() > MAX_STAGE_BYTES {
+        return Err(Error::bad_request(format!(
+            "The stage's settings would take more than {} KiB (certgate's limit)",
+            MAX_STAGE_BYTES / 1024
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn stage_not_found() -> Error {
     Error::not_found(NotFound::Stage)
 }
@@ -101,6 +115,8 @@ pub(crate) fn new_stage(service: &Service, s: NewStage) -> Result<StageRow, Erro
         tracing_enabled: Some(s.tracing_enabled.unwrap_or(false)),
         ..Stage::default()
     };
+    let doc = encode(&doc)?;
+    check_size(&doc)?;
     Ok(StageRow {
         name: s.name,
         deployment_id: s.deployment_id,
@@ -108,7 +124,7 @@ pub(crate) fn new_stage(service: &Service, s: NewStage) -> Result<StageRow, Erro
         created: now,
         updated: now,
         version: 1,
-        doc: encode(&doc)?,
+        doc,
         tags: s.tags,
     })
 }
@@ -224,6 +240,7 @@ impl Service {
                 tags: None,
                 ..doc
             })?;
+            check_size(&row.doc)?;
             match self.store.update_stage(scope, api_id, &row).await {
                 Ok(()) => {
                     row.version += 1;

@@ -275,3 +275,63 @@ async fn every_update_of_the_family_applies_and_refuses_as_aws_does() {
         "Invalid patch path /stageName"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_rest_api_stores_is_bounded() {
+    let server = Server::start().await;
+    let client = server.client();
+    refused!(
+        client.create_rest_api().name("n".repeat(1025)).send(),
+        "BadRequestException",
+        "Invalid name: it must be at most 1024 characters long"
+    );
+    let api = client.create_rest_api().name("big").send().await.unwrap();
+    let (api_id, root) = (api.id().unwrap(), api.root_resource_id().unwrap());
+    // Templates of 700 KiB each: the fifth would take the definition past 4 MiB and is refused,
+    // leaving the four before it as they were.
+    let template = "t".repeat(700 * 1024);
+    let mut refused_at = None;
+    for (n, method) in ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD"]
+        .iter()
+        .enumerate()
+    {
+        client
+            .put_method()
+            .rest_api_id(api_id)
+            .resource_id(root)
+            .http_method(*method)
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        let put = client
+            .put_integration()
+            .rest_api_id(api_id)
+            .resource_id(root)
+            .http_method(*method)
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", &template)
+            .send()
+            .await;
+        if let Err(e) = put {
+            let (code, message) = code_and_message(e.into_service_error());
+            assert_eq!(code, "BadRequestException");
+            assert!(message.contains("more than 4 MiB"), "{message}");
+            refused_at = Some(n);
+            break;
+        }
+    }
+    assert_eq!(refused_at, Some(5));
+    let kept = client
+        .get_integration()
+        .rest_api_id(api_id)
+        .resource_id(root)
+        .http_method("GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.request_templates().unwrap()["application/json"].len(),
+        template.len()
+    );
+}
