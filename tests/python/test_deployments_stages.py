@@ -60,12 +60,19 @@ def test_create_deployment_shape(client, raw):
     assert status(resp) == 201
     dep = body(resp)
     assert set(dep) == {"createdDate", "id"}
-    assert SHORT_ID_RE.match(dep["id"]), dep["id"]
     got = client.get_deployment(restApiId=api_id, deploymentId=dep["id"])
     assert status(got) == 200 and body(got) == dep
     wire = raw.request("GET", f"/restapis/{api_id}/deployments/{dep['id']}").json()
     assert set(wire) == {"createdDate", "id"}
     assert isinstance(wire["createdDate"], (int, float))
+
+
+def test_deployment_ids_have_six_characters_like_aws(client):
+    # aws-cli examples: "rbh1fj", "5ubd17"; Terraform logs: "88om2m", "aqxk2w"
+    api_id, _ = deployable_api(client)
+    ids = {client.create_deployment(restApiId=api_id)["id"] for _ in range(5)}
+    assert len(ids) == 5
+    assert all(SHORT_ID_RE.match(i) for i in ids), ids
 
 
 def test_deployment_description_and_update(client):
@@ -106,12 +113,9 @@ def test_deployment_with_a_method_without_integration_is_refused(client):
     assert client.get_deployments(restApiId=api_id).get("items", []) == []
     assert client.get_stages(restApiId=api_id)["item"] == []
     # with the integration in place it deploys
-    mock_method_integration(client, api_id, pets)
-    assert SHORT_ID_RE.match(client.create_deployment(restApiId=api_id)["id"])
-
-
-def mock_method_integration(client, api_id, rid, http_method="POST"):
-    client.put_integration(restApiId=api_id, resourceId=rid, httpMethod=http_method, type="MOCK")
+    client.put_integration(restApiId=api_id, resourceId=pets, httpMethod="POST", type="MOCK")
+    dep = client.create_deployment(restApiId=api_id)["id"]
+    assert [d["id"] for d in client.get_deployments(restApiId=api_id)["items"]] == [dep]
 
 
 def test_get_deployments_and_paging(client):

@@ -3,6 +3,7 @@ refusals certgate adds where AWS's answer is not recorded, DeleteClientCertifica
 use, the rotation AWS documents, Terraform's calls replayed one by one, and the AWS CLI flow."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -15,6 +16,7 @@ from certgate_helpers import (
     make_boto_client,
     new_account,
     run_awscli,
+    server_binary,
 )
 from restapi_helpers import (
     RESOURCE_NF,
@@ -213,6 +215,36 @@ def test_a_stage_holds_its_certificate_across_a_restart(server_factory):
     assert _stage(c, api_id)["clientCertificateId"] == cid
     err = client_error(c.delete_client_certificate, clientCertificateId=cid)
     assert_client_error(err, "ConflictException", 409)
+
+
+# --- certgate certs list ------------------------------------------------------------------------------
+
+
+def _certs_list(store_url, *args):
+    done = subprocess.run([str(server_binary()), "certs", "list", "--store", store_url, *args],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr)
+    return done.stdout
+
+
+def test_certs_list_shows_the_stages_using_each_certificate(server_factory):
+    srv = server_factory()
+    account = new_account()
+    c = make_boto_client(srv.url, DEFAULT_REGION, account)
+    api_id, _ = api_with_stage(c, "prod", name="payments-api")
+    used, unused = _cert(c, description="used"), _cert(c, description="unused")
+    _attach(c, api_id, used)
+    doc = json.loads(_certs_list(srv.store_url, "--output", "json", "--account", account))
+    rows = {row["id"]: row for row in doc["certificates"]}
+    assert set(rows) == {used, unused}
+    used_text, unused_text = json.dumps(rows[used]), json.dumps(rows[unused])
+    assert "prod" in used_text and api_id in used_text
+    assert "prod" not in unused_text and api_id not in unused_text
+    table = _certs_list(srv.store_url, "--account", account)
+    [line] = [ln for ln in table.splitlines() if used in ln]
+    assert "prod" in line
+    [line] = [ln for ln in table.splitlines() if unused in ln]
+    assert "prod" not in line
 
 
 # --- Terraform, call by call ------------------------------------------------------------------------
