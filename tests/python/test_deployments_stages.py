@@ -563,3 +563,37 @@ def test_default_stage_quota_is_10(server_factory):
         c.create_stage(restApiId=api_id, stageName="s10", deploymentId=dep)
     assert_client_error(ei.value, "LimitExceededException", 429)
     assert len(c.get_stages(restApiId=api_id)["item"]) == 10
+
+
+# --- per account and region ---------------------------------------------------------------------------
+
+
+def test_every_child_of_an_api_is_per_account_and_region(client, make_client):
+    from certgate_helpers import new_account
+
+    api_id, dep = api_with_stage(client, "prod")
+    root = client.get_rest_api(restApiId=api_id)["rootResourceId"]
+    for other in (make_client(key=new_account()), make_client(region="eu-west-1")):
+        calls = [
+            lambda: other.get_resources(restApiId=api_id),
+            lambda: other.get_resource(restApiId=api_id, resourceId=root),
+            lambda: other.create_resource(restApiId=api_id, parentId=root, pathPart="x"),
+            lambda: other.get_method(restApiId=api_id, resourceId=root, httpMethod="GET"),
+            lambda: other.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE"),
+            lambda: other.get_integration(restApiId=api_id, resourceId=root, httpMethod="GET"),
+            lambda: other.get_deployments(restApiId=api_id),
+            lambda: other.get_deployment(restApiId=api_id, deploymentId=dep),
+            lambda: other.create_deployment(restApiId=api_id),
+            lambda: other.get_stages(restApiId=api_id),
+            lambda: other.get_stage(restApiId=api_id, stageName="prod"),
+            lambda: other.update_stage(restApiId=api_id, stageName="prod",
+                                       patchOperations=[op("replace", "/description", "hijacked")]),
+            lambda: other.delete_stage(restApiId=api_id, stageName="prod"),
+        ]
+        for call in calls:
+            with pytest.raises(other.exceptions.NotFoundException):
+                call()
+    stage = _stage(client, api_id)
+    assert "description" not in stage and stage["deploymentId"] == dep
+    assert len(client.get_resources(restApiId=api_id)["items"]) == 1
+    assert len(client.get_deployments(restApiId=api_id)["items"]) == 1
