@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from certgate_helpers import assert_aws_error, assert_client_error, client_error, make_boto_client
+from certgate_helpers import assert_aws_error, assert_client_error, client_error, make_boto_client, new_account
 from restapi_helpers import (
     ACTIVE_STAGES,
     DEPLOYMENT_NF,
@@ -569,8 +569,6 @@ def test_default_stage_quota_is_10(server_factory):
 
 
 def test_every_child_of_an_api_is_per_account_and_region(client, make_client):
-    from certgate_helpers import new_account
-
     api_id, dep = api_with_stage(client, "prod")
     root = client.get_rest_api(restApiId=api_id)["rootResourceId"]
     for other in (make_client(key=new_account()), make_client(region="eu-west-1")):
