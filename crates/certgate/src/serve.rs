@@ -66,6 +66,12 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let mut config = ServiceConfig {
         max_certificates_per_region: args.max_certificates_per_region,
+        rest_apis: certgate_service::restapis::RestApiLimits {
+            edge_apis: args.max_rest_apis_edge,
+            regional_apis: args.max_rest_apis_regional,
+            resources_per_api: args.max_resources_per_api,
+            stages_per_api: args.max_stages_per_api,
+        },
         ..Default::default()
     };
     if let Some(n) = args.keygen_threads {

@@ -17,6 +17,10 @@ pub enum Error {
     /// The input breaks a rule of the API; the text is AWS's message for it.
     #[error("{0}")]
     BadRequest(String),
+    /// A member breaks a constraint of the model (an enum value, a pattern): AWS answers these as
+    /// ValidationException, in its "N validation error(s) detected" form.
+    #[error("{0}")]
+    Validation(String),
     /// The named resource does not exist in the caller's account and region.
     #[error("{0}")]
     NotFound(String),
@@ -70,6 +74,9 @@ pub enum NotFound<'a> {
     Method,
     Stage,
     Deployment,
+    Integration,
+    /// A method or integration response of a status code the method does not have.
+    Response,
 }
 
 impl NotFound<'_> {
@@ -83,6 +90,8 @@ impl NotFound<'_> {
             NotFound::Method => "Invalid Method identifier specified".into(),
             NotFound::Stage => "Invalid Stage identifier specified".into(),
             NotFound::Deployment => "Invalid Deployment identifier specified".into(),
+            NotFound::Integration => "Invalid Integration identifier specified".into(),
+            NotFound::Response => "Invalid Response status code specified".into(),
         }
     }
 }

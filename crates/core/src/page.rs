@@ -131,5 +131,49 @@ pub fn decode_position(key: &PageKey, scope: &Scope, token: &str) -> Result<Cert
     CertificateId::parse(id).ok_or_else(invalid)
 }
 
+/// The `position` token that continues after `last` in the list named by `context` (such as the
+/// resources of one REST API), valid only for `scope` and that list.
+pub fn encode_position_in(key: &PageKey, scope: &Scope, context: &str, last: &str) -> String {
+    let tag = key
+        .mac(scope, format!("{context}\0{last}").as_bytes())
+        .finalize()
+        .into_bytes();
+    let mut raw = Vec::with_capacity(1 + last.len() + TAG_BYTES);
+    raw.push(VERSION);
+    raw.extend_from_slice(last.as_bytes());
+    raw.extend_from_slice(&tag[..TAG_BYTES]);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The key a token of [`encode_position_in`] continues after, if it was issued for this scope
+/// and list; anything else is a 400, as for certificates.
+pub fn decode_position_in(
+    key: &PageKey,
+    scope: &Scope,
+    context: &str,
+    token: &str,
+) -> Result<String, Error> {
+    let invalid = || {
+        Error::bad_request(
+            "Invalid position specified: the pagination token is malformed or expired",
+        )
+    };
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(invalid());
+    }
+    let raw = URL_SAFE_NO_PAD
+        .decode(token.as_bytes())
+        .map_err(|_| invalid())?;
+    if raw.len() < 1 + TAG_BYTES || raw[0] != VERSION {
+        return Err(invalid());
+    }
+    let (body, tag) = raw.split_at(raw.len() - TAG_BYTES);
+    let last = std::str::from_utf8(&body[1..]).map_err(|_| invalid())?;
+    key.mac(scope, format!("{context}\0{last}").as_bytes())
+        .verify_truncated_left(tag)
+        .map_err(|_| invalid())?;
+    Ok(last.to_string())
+}
+
 #[cfg(test)]
 mod tests;

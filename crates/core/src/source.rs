@@ -57,6 +57,9 @@ impl Clock for ManualClock {
 pub trait IdSource: Send + Sync + 'static {
     /// A candidate certificate id; the store refuses one that is taken and the service asks again.
     fn certificate_id(&self) -> CertificateId;
+    /// A candidate id of `len` lowercase letters and digits, for REST APIs, resources and
+    /// deployments; the store refuses one that is taken and the service asks again.
+    fn short_id(&self, len: usize) -> String;
     /// A certificate serial number: positive, at most 64 bits.
     fn serial(&self) -> u64;
     /// A request id in the UUID form AWS uses for `x-amzn-RequestId`.
@@ -78,6 +81,15 @@ impl IdSource for RandomIds {
         // The alphabet and length are exactly what `parse` accepts, so this cannot fail; the fallback
         // keeps the function total without a panic path.
         CertificateId::parse(&s).unwrap_or_else(|| self.certificate_id())
+    }
+
+    fn short_id(&self, len: usize) -> String {
+        let mut rng = rand::rng();
+        (0..len)
+            .map(|_| {
+                CertificateId::ALPHABET[rng.random_range(0..CertificateId::ALPHABET.len())] as char
+            })
+            .collect()
     }
 
     fn serial(&self) -> u64 {

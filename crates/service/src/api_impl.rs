@@ -3,16 +3,11 @@
 //! (strings, optional members) meet domain types (ids that are always well-formed, tags, patch
 //! operations, ARNs).
 
-use certgate_api::{
-    Api, ClientCertificate, ClientCertificates, Context, DeleteClientCertificateRequest,
-    GenerateClientCertificateRequest, GetClientCertificateRequest, GetClientCertificatesRequest,
-    GetTagsRequest, TagResourceRequest, Tags as TagsOutput, UntagResourceRequest,
-    UpdateClientCertificateRequest,
-};
-use certgate_core::patch::PatchOperation;
-use certgate_core::{
-    page, Certificate, CertificateId, Error, NotFound, Region, ResourceArn, Scope,
-};
+use certgate_api::*;
+use certgate_core::{page, Certificate, CertificateId, Error, NotFound, ResourceArn, Scope};
+use certgate_store::Resource;
+
+use crate::restapis::patch_operations;
 
 use crate::Service;
 
@@ -34,16 +29,34 @@ fn shape(c: Certificate) -> ClientCertificate {
     }
 }
 
-/// The certificate a tag request's ARN names. REST APIs and stages are tag targets whose ARNs
-/// parse, but none is stored yet, so each is answered as its kind's not found.
-fn tagged_certificate(scope: &Scope, arn: &str) -> Result<(Region, CertificateId), Error> {
-    match ResourceArn::parse(arn)? {
-        ResourceArn::ClientCertificate { region, id } => Ok((region, id)),
-        ResourceArn::RestApi { rest_api_id, .. } => Err(Error::not_found(NotFound::RestApi {
+/// The scope a tag request's ARN lives in (the caller's account, the ARN's region) and the
+/// resource it names; an ARN of another region names nothing in the caller's.
+fn tag_target(scope: &Scope, arn: &ResourceArn) -> Result<(), Error> {
+    if arn.region() == &scope.region {
+        return Ok(());
+    }
+    Err(match arn {
+        ResourceArn::ClientCertificate { .. } => Error::certificate_not_found(),
+        ResourceArn::RestApi { rest_api_id, .. } => Error::not_found(NotFound::RestApi {
             account: scope.account.as_str(),
-            id: &rest_api_id,
-        })),
-        ResourceArn::Stage { .. } => Err(Error::not_found(NotFound::Stage)),
+            id: rest_api_id,
+        }),
+        ResourceArn::Stage { .. } => Error::not_found(NotFound::Stage),
+    })
+}
+
+fn stored(arn: &ResourceArn) -> Resource<'_> {
+    match arn {
+        ResourceArn::ClientCertificate { id, .. } => Resource::ClientCertificate(id),
+        ResourceArn::RestApi { rest_api_id, .. } => Resource::RestApi(rest_api_id),
+        ResourceArn::Stage {
+            rest_api_id,
+            stage_name,
+            ..
+        } => Resource::Stage {
+            api_id: rest_api_id,
+            name: stage_name,
+        },
     }
 }
 
@@ -90,17 +103,7 @@ impl Api for Service {
         input: UpdateClientCertificateRequest,
     ) -> Result<ClientCertificate, Error> {
         let id = certificate_id(&input.client_certificate_id)?;
-        let patch: Vec<PatchOperation> = input
-            .patch_operations
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| PatchOperation {
-                op: p.op,
-                path: p.path,
-                value: p.value,
-                from: p.from,
-            })
-            .collect();
+        let patch = patch_operations(input.patch_operations);
         Ok(shape(self.update(cx.scope, &id, &patch).await?))
     }
 
@@ -114,8 +117,9 @@ impl Api for Service {
     }
 
     async fn tag_resource(&self, cx: &Context<'_>, input: TagResourceRequest) -> Result<(), Error> {
-        let (region, id) = tagged_certificate(cx.scope, &input.resource_arn)?;
-        self.tag(cx.scope, &region, &id, &input.tags).await
+        let arn = ResourceArn::parse(&input.resource_arn)?;
+        tag_target(cx.scope, &arn)?;
+        self.tag(cx.scope, &arn, stored(&arn), &input.tags).await
     }
 
     async fn untag_resource(
@@ -123,14 +127,317 @@ impl Api for Service {
         cx: &Context<'_>,
         input: UntagResourceRequest,
     ) -> Result<(), Error> {
-        let (region, id) = tagged_certificate(cx.scope, &input.resource_arn)?;
-        self.untag(cx.scope, &region, &id, &input.tag_keys).await
+        let arn = ResourceArn::parse(&input.resource_arn)?;
+        tag_target(cx.scope, &arn)?;
+        self.untag(cx.scope, &arn, stored(&arn), &input.tag_keys)
+            .await
     }
 
-    async fn get_tags(&self, cx: &Context<'_>, input: GetTagsRequest) -> Result<TagsOutput, Error> {
-        let (region, id) = tagged_certificate(cx.scope, &input.resource_arn)?;
-        Ok(TagsOutput {
-            tags: Some(self.tags(cx.scope, &region, &id).await?),
+    async fn get_tags(&self, cx: &Context<'_>, input: GetTagsRequest) -> Result<Tags, Error> {
+        let arn = ResourceArn::parse(&input.resource_arn)?;
+        tag_target(cx.scope, &arn)?;
+        Ok(Tags {
+            tags: Some(self.tags(cx.scope, &arn, stored(&arn)).await?),
         })
+    }
+
+    async fn create_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: CreateRestApiRequest,
+    ) -> Result<RestApi, Error> {
+        self.create_rest_api(cx.scope, input).await
+    }
+
+    async fn get_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: GetRestApiRequest,
+    ) -> Result<RestApi, Error> {
+        self.get_rest_api(cx.scope, &input.rest_api_id).await
+    }
+
+    async fn get_rest_apis(
+        &self,
+        cx: &Context<'_>,
+        input: GetRestApisRequest,
+    ) -> Result<RestApis, Error> {
+        self.get_rest_apis(cx.scope, input.position.as_deref(), input.limit)
+            .await
+    }
+
+    async fn update_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateRestApiRequest,
+    ) -> Result<RestApi, Error> {
+        let ops = patch_operations(input.patch_operations);
+        self.update_rest_api(cx.scope, &input.rest_api_id, &ops)
+            .await
+    }
+
+    async fn delete_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteRestApiRequest,
+    ) -> Result<(), Error> {
+        self.delete_rest_api(cx.scope, &input.rest_api_id).await
+    }
+
+    async fn get_resources(
+        &self,
+        cx: &Context<'_>,
+        input: GetResourcesRequest,
+    ) -> Result<Resources, Error> {
+        self.get_resources(cx.scope, input).await
+    }
+
+    async fn get_resource(
+        &self,
+        cx: &Context<'_>,
+        input: GetResourceRequest,
+    ) -> Result<certgate_api::Resource, Error> {
+        self.get_resource(cx.scope, input).await
+    }
+
+    async fn create_resource(
+        &self,
+        cx: &Context<'_>,
+        input: CreateResourceRequest,
+    ) -> Result<certgate_api::Resource, Error> {
+        self.create_resource(cx.scope, input).await
+    }
+
+    async fn update_resource(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateResourceRequest,
+    ) -> Result<certgate_api::Resource, Error> {
+        self.update_resource(cx.scope, input).await
+    }
+
+    async fn delete_resource(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteResourceRequest,
+    ) -> Result<(), Error> {
+        self.delete_resource(cx.scope, &input.rest_api_id, &input.resource_id)
+            .await
+    }
+
+    async fn put_method(&self, cx: &Context<'_>, input: PutMethodRequest) -> Result<Method, Error> {
+        self.put_method(cx.scope, input).await
+    }
+
+    async fn get_method(&self, cx: &Context<'_>, input: GetMethodRequest) -> Result<Method, Error> {
+        self.get_method(
+            cx.scope,
+            &input.rest_api_id,
+            &input.resource_id,
+            &input.http_method,
+        )
+        .await
+    }
+
+    async fn update_method(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateMethodRequest,
+    ) -> Result<Method, Error> {
+        self.update_method(cx.scope, input).await
+    }
+
+    async fn delete_method(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteMethodRequest,
+    ) -> Result<(), Error> {
+        self.delete_method(
+            cx.scope,
+            &input.rest_api_id,
+            &input.resource_id,
+            &input.http_method,
+        )
+        .await
+    }
+
+    async fn put_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: PutMethodResponseRequest,
+    ) -> Result<MethodResponse, Error> {
+        self.put_method_response(cx.scope, input).await
+    }
+
+    async fn get_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: GetMethodResponseRequest,
+    ) -> Result<MethodResponse, Error> {
+        self.get_method_response(cx.scope, input).await
+    }
+
+    async fn update_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateMethodResponseRequest,
+    ) -> Result<MethodResponse, Error> {
+        self.update_method_response(cx.scope, input).await
+    }
+
+    async fn delete_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteMethodResponseRequest,
+    ) -> Result<(), Error> {
+        self.delete_method_response(cx.scope, input).await
+    }
+
+    async fn put_integration(
+        &self,
+        cx: &Context<'_>,
+        input: PutIntegrationRequest,
+    ) -> Result<Integration, Error> {
+        self.put_integration(cx.scope, input).await
+    }
+
+    async fn get_integration(
+        &self,
+        cx: &Context<'_>,
+        input: GetIntegrationRequest,
+    ) -> Result<Integration, Error> {
+        self.get_integration(
+            cx.scope,
+            &input.rest_api_id,
+            &input.resource_id,
+            &input.http_method,
+        )
+        .await
+    }
+
+    async fn update_integration(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateIntegrationRequest,
+    ) -> Result<Integration, Error> {
+        self.update_integration(cx.scope, input).await
+    }
+
+    async fn delete_integration(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteIntegrationRequest,
+    ) -> Result<(), Error> {
+        self.delete_integration(
+            cx.scope,
+            &input.rest_api_id,
+            &input.resource_id,
+            &input.http_method,
+        )
+        .await
+    }
+
+    async fn put_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: PutIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, Error> {
+        self.put_integration_response(cx.scope, input).await
+    }
+
+    async fn get_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: GetIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, Error> {
+        self.get_integration_response(cx.scope, input).await
+    }
+
+    async fn update_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateIntegrationResponseRequest,
+    ) -> Result<IntegrationResponse, Error> {
+        self.update_integration_response(cx.scope, input).await
+    }
+
+    async fn delete_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteIntegrationResponseRequest,
+    ) -> Result<(), Error> {
+        self.delete_integration_response(cx.scope, input).await
+    }
+
+    async fn create_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: CreateDeploymentRequest,
+    ) -> Result<Deployment, Error> {
+        self.create_deployment(cx.scope, input).await
+    }
+
+    async fn get_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: GetDeploymentRequest,
+    ) -> Result<Deployment, Error> {
+        self.get_deployment(cx.scope, input).await
+    }
+
+    async fn get_deployments(
+        &self,
+        cx: &Context<'_>,
+        input: GetDeploymentsRequest,
+    ) -> Result<Deployments, Error> {
+        self.get_deployments(cx.scope, input).await
+    }
+
+    async fn update_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateDeploymentRequest,
+    ) -> Result<Deployment, Error> {
+        self.update_deployment(cx.scope, input).await
+    }
+
+    async fn delete_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteDeploymentRequest,
+    ) -> Result<(), Error> {
+        self.delete_deployment(cx.scope, &input.rest_api_id, &input.deployment_id)
+            .await
+    }
+
+    async fn create_stage(
+        &self,
+        cx: &Context<'_>,
+        input: CreateStageRequest,
+    ) -> Result<Stage, Error> {
+        self.create_stage(cx.scope, input).await
+    }
+
+    async fn get_stage(&self, cx: &Context<'_>, input: GetStageRequest) -> Result<Stage, Error> {
+        self.get_stage(cx.scope, &input.rest_api_id, &input.stage_name)
+            .await
+    }
+
+    async fn get_stages(&self, cx: &Context<'_>, input: GetStagesRequest) -> Result<Stages, Error> {
+        self.get_stages(cx.scope, &input.rest_api_id, input.deployment_id.as_deref())
+            .await
+    }
+
+    async fn update_stage(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateStageRequest,
+    ) -> Result<Stage, Error> {
+        self.update_stage(cx.scope, input).await
+    }
+
+    async fn delete_stage(&self, cx: &Context<'_>, input: DeleteStageRequest) -> Result<(), Error> {
+        self.delete_stage(cx.scope, &input.rest_api_id, &input.stage_name)
+            .await
     }
 }

@@ -10,6 +10,7 @@ pub mod certs;
 pub mod inventory;
 pub mod keys;
 pub mod pool;
+pub mod restapis;
 mod service;
 pub mod store_admin;
 #[cfg(any(test, feature = "testing"))]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use certgate_core::source::{Clock, IdSource};
 use certgate_core::{
-    page, patch, tags, Certificate, CertificateId, Error, Region, Scope, SecretBytes, Tags,
+    page, patch, tags, Certificate, CertificateId, Error, ResourceArn, Scope, SecretBytes, Tags,
 };
 use certgate_pki::seal::MasterKey;
 use certgate_pki::{PrivateKey, Profile};
@@ -18,7 +18,7 @@ use crate::Observer;
 
 /// How often a generated id may collide before the request fails. With 36^6 ids and at most a
 /// quota's worth per scope, one retry is already rare.
-const ID_ATTEMPTS: usize = 8;
+pub(crate) const ID_ATTEMPTS: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -26,6 +26,8 @@ pub struct ServiceConfig {
     /// How many RSA keys may be generated at once; more waiting requests queue without holding a
     /// thread.
     pub keygen_concurrency: usize,
+    /// The REST API family's quotas.
+    pub rest_apis: crate::restapis::RestApiLimits,
 }
 
 impl Default for ServiceConfig {
@@ -33,16 +35,17 @@ impl Default for ServiceConfig {
         ServiceConfig {
             max_certificates_per_region: certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION,
             keygen_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            rest_apis: crate::restapis::RestApiLimits::default(),
         }
     }
 }
 
 pub struct Service {
-    store: DynStore,
-    clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdSource>,
+    pub(crate) store: DynStore,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdSource>,
     keygen: Semaphore,
-    config: ServiceConfig,
+    pub(crate) config: ServiceConfig,
     /// Seals every private key before it reaches the store. `None` only if the system's random
     /// generator failed to make the in-memory default; generation then refuses to run.
     master_key: Option<Arc<MasterKey>>,
@@ -54,7 +57,7 @@ pub struct Service {
     key_pool: Option<Arc<KeyPool>>,
 }
 
-fn from_store(e: StoreError) -> Error {
+pub(crate) fn from_store(e: StoreError) -> Error {
     match e {
         StoreError::NotFound => Error::certificate_not_found(),
         StoreError::QuotaExceeded { limit } => quota_error(limit),
@@ -75,7 +78,14 @@ fn from_store(e: StoreError) -> Error {
                     .into(),
             )
         }
-        e @ (StoreError::IdTaken | StoreError::Backend(_)) => Error::internal(e.to_string()),
+        StoreError::Stale => Error::Conflict(
+            "Another request changed this resource at the same time. Please retry the request."
+                .into(),
+        ),
+        e @ (StoreError::IdTaken
+        | StoreError::Backend(_)
+        | StoreError::InUse(_)
+        | StoreError::Dangling(_)) => Error::internal(e.to_string()),
     }
 }
 
@@ -315,56 +325,69 @@ impl Service {
     }
 
     pub async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<(), Error> {
-        self.store.delete(scope, id).await.map_err(from_store)
-    }
-
-    /// A certificate ARN names its region; one of another region is not found in the caller's.
-    fn same_region(scope: &Scope, region: &Region) -> Result<(), Error> {
-        if *region == scope.region {
-            Ok(())
-        } else {
-            Err(Error::certificate_not_found())
+        match self.store.delete(scope, id).await {
+            // certgate's choice (AWS documents no answer): a certificate that a stage presents is
+            // kept, so that deleting it cannot break the stage's backends.
+            Err(StoreError::InUse(stages)) => Err(Error::Conflict(format!(
+                "Client certificate {id} is in use by stage {}; detach it first (UpdateStage replace /clientCertificateId with \"\")",
+                stages.join(", stage ")
+            ))),
+            other => other.map_err(from_store),
         }
     }
 
     pub async fn tag(
         &self,
         scope: &Scope,
-        region: &Region,
-        id: &CertificateId,
+        arn: &ResourceArn,
+        resource: Resource<'_>,
         tags: &Tags,
     ) -> Result<(), Error> {
-        Self::same_region(scope, region)?;
         tags::validate(tags)?;
         self.store
-            .add_tags(scope, Resource::ClientCertificate(id), tags, tags::MAX_TAGS)
+            .add_tags(scope, resource, tags, tags::MAX_TAGS)
             .await
-            .map_err(from_store)?;
+            .map_err(|e| tagged_error(scope, arn, e))?;
         Ok(())
     }
 
     pub async fn untag(
         &self,
         scope: &Scope,
-        region: &Region,
-        id: &CertificateId,
+        arn: &ResourceArn,
+        resource: Resource<'_>,
         keys: &[String],
     ) -> Result<(), Error> {
-        Self::same_region(scope, region)?;
         self.store
-            .remove_tags(scope, Resource::ClientCertificate(id), keys)
+            .remove_tags(scope, resource, keys)
             .await
-            .map_err(from_store)?;
+            .map_err(|e| tagged_error(scope, arn, e))?;
         Ok(())
     }
 
     pub async fn tags(
         &self,
         scope: &Scope,
-        region: &Region,
-        id: &CertificateId,
+        arn: &ResourceArn,
+        resource: Resource<'_>,
     ) -> Result<Tags, Error> {
-        Self::same_region(scope, region)?;
-        Ok(self.get(scope, id).await?.tags)
+        self.store
+            .tags(scope, resource)
+            .await
+            .map_err(|e| tagged_error(scope, arn, e))?
+            .ok_or_else(|| tagged_error(scope, arn, StoreError::NotFound))
+    }
+}
+
+/// A tag operation's store error, with "not found" in the words of the resource's kind.
+fn tagged_error(scope: &Scope, arn: &ResourceArn, e: StoreError) -> Error {
+    match (e, arn) {
+        (StoreError::NotFound, ResourceArn::RestApi { rest_api_id, .. }) => {
+            crate::restapis::api_not_found(scope, rest_api_id)
+        }
+        (StoreError::NotFound, ResourceArn::Stage { .. }) => {
+            Error::not_found(certgate_core::NotFound::Stage)
+        }
+        (e, _) => from_store(e),
     }
 }

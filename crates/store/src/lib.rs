@@ -24,6 +24,7 @@ mod url;
 
 mod certificates;
 mod keys;
+mod restapis;
 mod scan;
 mod settings;
 mod sql;
@@ -33,6 +34,7 @@ mod tags;
 pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
+pub use restapis::{CertificateUse, DeploymentRow, RestApiRow, RestApiStore, StageRow};
 pub use scan::{Page, Scan, ScanCursor, Scanned, SCAN_PAGE};
 pub use settings::SettingStore;
 pub use sqlite::SqliteStore;
@@ -41,7 +43,7 @@ pub use url::{open, open_with_settings, StoreUrl};
 
 /// Every family trait, for callers that call store methods on a [`DynStore`].
 pub mod prelude {
-    pub use crate::{CertificateStore, KeyStore, SettingStore, Store, TagStore};
+    pub use crate::{CertificateStore, KeyStore, RestApiStore, SettingStore, Store, TagStore};
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,17 @@ pub enum StoreError {
     IdTaken,
     #[error("the certificate would carry {count} tags, more than {limit}")]
     TooManyTags { count: usize, limit: usize },
+    /// An update named the version it read, and another update came first; nothing was written,
+    /// and the caller reads again and retries.
+    #[error("the row changed since it was read")]
+    Stale,
+    /// A deletion was refused because other rows still use the row: the names of their users.
+    #[error("in use by {0:?}")]
+    InUse(Vec<String>),
+    /// A write named a row that does not exist (`"deployment"`, `"certificate"`); nothing was
+    /// written.
+    #[error("no such {0}")]
+    Dangling(&'static str),
     /// The database could not be reached or did not answer in time; the request may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -70,7 +83,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Every family of one engine: what the service holds.
 pub trait Store:
-    CertificateStore + KeyStore + TagStore + SettingStore + Send + Sync + 'static
+    CertificateStore + KeyStore + TagStore + SettingStore + RestApiStore + Send + Sync + 'static
 {
     /// A short name of the engine, for logs and health reports.
     fn engine(&self) -> &'static str;

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use crate::sql::Dialect;
-use crate::{certificates, keys, settings, tags};
+use crate::{certificates, keys, restapis, settings, tags};
 
 /// Every statement of every family, in one engine's dialect.
 pub(crate) struct Statements {
@@ -12,6 +12,7 @@ pub(crate) struct Statements {
     pub keys: keys::Sql,
     pub tags: tags::Sql,
     pub settings: settings::Sql,
+    pub restapis: restapis::Sql,
 }
 
 impl Statements {
@@ -21,6 +22,7 @@ impl Statements {
             keys: keys::Sql::new(dialect),
             tags: tags::Sql::new(dialect),
             settings: settings::Sql::new(dialect),
+            restapis: restapis::Sql::new(dialect),
         }
     }
 

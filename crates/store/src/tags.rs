@@ -16,16 +16,24 @@ use crate::{Result, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     ClientCertificate,
+    RestApi,
+    Stage,
 }
 
 impl ResourceKind {
     /// Every kind, in the order of their discriminants (which index [`Sql`]).
-    pub const ALL: &'static [ResourceKind] = &[ResourceKind::ClientCertificate];
+    pub const ALL: &'static [ResourceKind] = &[
+        ResourceKind::ClientCertificate,
+        ResourceKind::RestApi,
+        ResourceKind::Stage,
+    ];
 
     /// The kind's table and the columns that, after account and region, name one of its rows.
     fn table(self) -> (&'static str, &'static [&'static str]) {
         match self {
             ResourceKind::ClientCertificate => ("client_certificates", &["id"]),
+            ResourceKind::RestApi => ("rest_apis", &["id"]),
+            ResourceKind::Stage => ("stages", &["api_id", "name"]),
         }
     }
 }
@@ -34,12 +42,16 @@ impl ResourceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource<'a> {
     ClientCertificate(&'a CertificateId),
+    RestApi(&'a str),
+    Stage { api_id: &'a str, name: &'a str },
 }
 
 impl Resource<'_> {
     pub fn kind(&self) -> ResourceKind {
         match self {
             Resource::ClientCertificate(_) => ResourceKind::ClientCertificate,
+            Resource::RestApi(_) => ResourceKind::RestApi,
+            Resource::Stage { .. } => ResourceKind::Stage,
         }
     }
 
@@ -47,6 +59,8 @@ impl Resource<'_> {
     fn key(&self) -> Vec<&str> {
         match self {
             Resource::ClientCertificate(id) => vec![id.as_str()],
+            Resource::RestApi(id) => vec![id],
+            Resource::Stage { api_id, name } => vec![api_id, name],
         }
     }
 }

@@ -6,6 +6,8 @@ use certgate_core::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AwsError {
     BadRequest(String),
+    /// A member breaks a constraint of the model (enum, pattern).
+    Validation(String),
     Unauthorized(String),
     NotFound(String),
     Conflict(String),
@@ -37,6 +39,7 @@ impl AwsError {
     pub fn code(&self) -> &'static str {
         match self {
             AwsError::BadRequest(_) => "BadRequestException",
+            AwsError::Validation(_) => "ValidationException",
             AwsError::Unauthorized(_) => "UnauthorizedException",
             AwsError::NotFound(_) => "NotFoundException",
             AwsError::Conflict(_) => "ConflictException",
@@ -56,7 +59,7 @@ impl AwsError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AwsError::BadRequest(_) => 400,
+            AwsError::BadRequest(_) | AwsError::Validation(_) => 400,
             AwsError::Unauthorized(_) => 401,
             AwsError::IncompleteSignature(_)
             | AwsError::MissingAuthenticationToken
@@ -75,6 +78,7 @@ impl AwsError {
     pub fn message(&self) -> &str {
         match self {
             AwsError::BadRequest(m)
+            | AwsError::Validation(m)
             | AwsError::Unauthorized(m)
             | AwsError::NotFound(m)
             | AwsError::Conflict(m)
@@ -104,6 +108,7 @@ impl From<Error> for AwsError {
     fn from(e: Error) -> Self {
         match e {
             Error::BadRequest(m) => AwsError::BadRequest(m),
+            Error::Validation(m) => AwsError::Validation(m),
             Error::NotFound(m) => AwsError::NotFound(m),
             Error::LimitExceeded(m) => AwsError::LimitExceeded(m),
             Error::Conflict(m) => AwsError::Conflict(m),

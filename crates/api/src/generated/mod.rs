@@ -5,11 +5,21 @@
 
 mod clientcertificates;
 mod operations;
+mod restapis;
+mod restapis_2;
+mod restapis_3;
+mod restapis_4;
+mod restapis_5;
 mod service;
 mod tags;
 
 pub use clientcertificates::*;
 pub use operations::*;
+pub use restapis::*;
+pub use restapis_2::*;
+pub use restapis_3::*;
+pub use restapis_4::*;
+pub use restapis_5::*;
 pub use service::*;
 pub use tags::*;
 
@@ -49,6 +59,94 @@ pub static SHAPES: &[(&str, &[crate::Member])] = &[
     ("UntagResourceRequest", UntagResourceRequest::MEMBERS),
     ("GetTagsRequest", GetTagsRequest::MEMBERS),
     ("Tags", Tags::MEMBERS),
+    ("CreateRestApiRequest", CreateRestApiRequest::MEMBERS),
+    ("EndpointConfiguration", EndpointConfiguration::MEMBERS),
+    ("RestApi", RestApi::MEMBERS),
+    ("GetRestApiRequest", GetRestApiRequest::MEMBERS),
+    ("GetRestApisRequest", GetRestApisRequest::MEMBERS),
+    ("RestApis", RestApis::MEMBERS),
+    ("UpdateRestApiRequest", UpdateRestApiRequest::MEMBERS),
+    ("DeleteRestApiRequest", DeleteRestApiRequest::MEMBERS),
+    ("GetResourcesRequest", GetResourcesRequest::MEMBERS),
+    ("Resources", Resources::MEMBERS),
+    ("Resource", Resource::MEMBERS),
+    ("Method", Method::MEMBERS),
+    ("MethodResponse", MethodResponse::MEMBERS),
+    ("Integration", Integration::MEMBERS),
+    ("IntegrationResponse", IntegrationResponse::MEMBERS),
+    ("TlsConfig", TlsConfig::MEMBERS),
+    ("GetResourceRequest", GetResourceRequest::MEMBERS),
+    ("CreateResourceRequest", CreateResourceRequest::MEMBERS),
+    ("UpdateResourceRequest", UpdateResourceRequest::MEMBERS),
+    ("DeleteResourceRequest", DeleteResourceRequest::MEMBERS),
+    ("PutMethodRequest", PutMethodRequest::MEMBERS),
+    ("GetMethodRequest", GetMethodRequest::MEMBERS),
+    ("UpdateMethodRequest", UpdateMethodRequest::MEMBERS),
+    ("DeleteMethodRequest", DeleteMethodRequest::MEMBERS),
+    (
+        "PutMethodResponseRequest",
+        PutMethodResponseRequest::MEMBERS,
+    ),
+    (
+        "GetMethodResponseRequest",
+        GetMethodResponseRequest::MEMBERS,
+    ),
+    (
+        "UpdateMethodResponseRequest",
+        UpdateMethodResponseRequest::MEMBERS,
+    ),
+    (
+        "DeleteMethodResponseRequest",
+        DeleteMethodResponseRequest::MEMBERS,
+    ),
+    ("PutIntegrationRequest", PutIntegrationRequest::MEMBERS),
+    ("GetIntegrationRequest", GetIntegrationRequest::MEMBERS),
+    (
+        "UpdateIntegrationRequest",
+        UpdateIntegrationRequest::MEMBERS,
+    ),
+    (
+        "DeleteIntegrationRequest",
+        DeleteIntegrationRequest::MEMBERS,
+    ),
+    (
+        "PutIntegrationResponseRequest",
+        PutIntegrationResponseRequest::MEMBERS,
+    ),
+    (
+        "GetIntegrationResponseRequest",
+        GetIntegrationResponseRequest::MEMBERS,
+    ),
+    (
+        "UpdateIntegrationResponseRequest",
+        UpdateIntegrationResponseRequest::MEMBERS,
+    ),
+    (
+        "DeleteIntegrationResponseRequest",
+        DeleteIntegrationResponseRequest::MEMBERS,
+    ),
+    ("CreateDeploymentRequest", CreateDeploymentRequest::MEMBERS),
+    (
+        "DeploymentCanarySettings",
+        DeploymentCanarySettings::MEMBERS,
+    ),
+    ("Deployment", Deployment::MEMBERS),
+    ("MethodSnapshot", MethodSnapshot::MEMBERS),
+    ("GetDeploymentRequest", GetDeploymentRequest::MEMBERS),
+    ("GetDeploymentsRequest", GetDeploymentsRequest::MEMBERS),
+    ("Deployments", Deployments::MEMBERS),
+    ("UpdateDeploymentRequest", UpdateDeploymentRequest::MEMBERS),
+    ("DeleteDeploymentRequest", DeleteDeploymentRequest::MEMBERS),
+    ("CreateStageRequest", CreateStageRequest::MEMBERS),
+    ("CanarySettings", CanarySettings::MEMBERS),
+    ("Stage", Stage::MEMBERS),
+    ("MethodSetting", MethodSetting::MEMBERS),
+    ("AccessLogSettings", AccessLogSettings::MEMBERS),
+    ("GetStageRequest", GetStageRequest::MEMBERS),
+    ("GetStagesRequest", GetStagesRequest::MEMBERS),
+    ("Stages", Stages::MEMBERS),
+    ("UpdateStageRequest", UpdateStageRequest::MEMBERS),
+    ("DeleteStageRequest", DeleteStageRequest::MEMBERS),
 ];
 
 /// Serde round trips of every shape, for the tests against the model.
@@ -94,5 +192,168 @@ pub(crate) fn round_trips() -> Vec<(&'static str, crate::tests::RoundTrip)> {
         ),
         ("GetTagsRequest", crate::tests::input::<GetTagsRequest>),
         ("Tags", crate::tests::output::<Tags>),
+        (
+            "CreateRestApiRequest",
+            crate::tests::input::<CreateRestApiRequest>,
+        ),
+        (
+            "EndpointConfiguration",
+            crate::tests::output::<EndpointConfiguration>,
+        ),
+        ("RestApi", crate::tests::output::<RestApi>),
+        (
+            "GetRestApiRequest",
+            crate::tests::input::<GetRestApiRequest>,
+        ),
+        (
+            "GetRestApisRequest",
+            crate::tests::input::<GetRestApisRequest>,
+        ),
+        ("RestApis", crate::tests::output::<RestApis>),
+        (
+            "UpdateRestApiRequest",
+            crate::tests::input::<UpdateRestApiRequest>,
+        ),
+        (
+            "DeleteRestApiRequest",
+            crate::tests::input::<DeleteRestApiRequest>,
+        ),
+        (
+            "GetResourcesRequest",
+            crate::tests::input::<GetResourcesRequest>,
+        ),
+        ("Resources", crate::tests::output::<Resources>),
+        ("Resource", crate::tests::output::<Resource>),
+        ("Method", crate::tests::output::<Method>),
+        ("MethodResponse", crate::tests::output::<MethodResponse>),
+        ("Integration", crate::tests::output::<Integration>),
+        (
+            "IntegrationResponse",
+            crate::tests::output::<IntegrationResponse>,
+        ),
+        ("TlsConfig", crate::tests::output::<TlsConfig>),
+        (
+            "GetResourceRequest",
+            crate::tests::input::<GetResourceRequest>,
+        ),
+        (
+            "CreateResourceRequest",
+            crate::tests::input::<CreateResourceRequest>,
+        ),
+        (
+            "UpdateResourceRequest",
+            crate::tests::input::<UpdateResourceRequest>,
+        ),
+        (
+            "DeleteResourceRequest",
+            crate::tests::input::<DeleteResourceRequest>,
+        ),
+        ("PutMethodRequest", crate::tests::input::<PutMethodRequest>),
+        ("GetMethodRequest", crate::tests::input::<GetMethodRequest>),
+        (
+            "UpdateMethodRequest",
+            crate::tests::input::<UpdateMethodRequest>,
+        ),
+        (
+            "DeleteMethodRequest",
+            crate::tests::input::<DeleteMethodRequest>,
+        ),
+        (
+            "PutMethodResponseRequest",
+            crate::tests::input::<PutMethodResponseRequest>,
+        ),
+        (
+            "GetMethodResponseRequest",
+            crate::tests::input::<GetMethodResponseRequest>,
+        ),
+        (
+            "UpdateMethodResponseRequest",
+            crate::tests::input::<UpdateMethodResponseRequest>,
+        ),
+        (
+            "DeleteMethodResponseRequest",
+            crate::tests::input::<DeleteMethodResponseRequest>,
+        ),
+        (
+            "PutIntegrationRequest",
+            crate::tests::input::<PutIntegrationRequest>,
+        ),
+        (
+            "GetIntegrationRequest",
+            crate::tests::input::<GetIntegrationRequest>,
+        ),
+        (
+            "UpdateIntegrationRequest",
+            crate::tests::input::<UpdateIntegrationRequest>,
+        ),
+        (
+            "DeleteIntegrationRequest",
+            crate::tests::input::<DeleteIntegrationRequest>,
+        ),
+        (
+            "PutIntegrationResponseRequest",
+            crate::tests::input::<PutIntegrationResponseRequest>,
+        ),
+        (
+            "GetIntegrationResponseRequest",
+            crate::tests::input::<GetIntegrationResponseRequest>,
+        ),
+        (
+            "UpdateIntegrationResponseRequest",
+            crate::tests::input::<UpdateIntegrationResponseRequest>,
+        ),
+        (
+            "DeleteIntegrationResponseRequest",
+            crate::tests::input::<DeleteIntegrationResponseRequest>,
+        ),
+        (
+            "CreateDeploymentRequest",
+            crate::tests::input::<CreateDeploymentRequest>,
+        ),
+        (
+            "DeploymentCanarySettings",
+            crate::tests::output::<DeploymentCanarySettings>,
+        ),
+        ("Deployment", crate::tests::output::<Deployment>),
+        ("MethodSnapshot", crate::tests::output::<MethodSnapshot>),
+        (
+            "GetDeploymentRequest",
+            crate::tests::input::<GetDeploymentRequest>,
+        ),
+        (
+            "GetDeploymentsRequest",
+            crate::tests::input::<GetDeploymentsRequest>,
+        ),
+        ("Deployments", crate::tests::output::<Deployments>),
+        (
+            "UpdateDeploymentRequest",
+            crate::tests::input::<UpdateDeploymentRequest>,
+        ),
+        (
+            "DeleteDeploymentRequest",
+            crate::tests::input::<DeleteDeploymentRequest>,
+        ),
+        (
+            "CreateStageRequest",
+            crate::tests::input::<CreateStageRequest>,
+        ),
+        ("CanarySettings", crate::tests::output::<CanarySettings>),
+        ("Stage", crate::tests::output::<Stage>),
+        ("MethodSetting", crate::tests::output::<MethodSetting>),
+        (
+            "AccessLogSettings",
+            crate::tests::output::<AccessLogSettings>,
+        ),
+        ("GetStageRequest", crate::tests::input::<GetStageRequest>),
+        ("GetStagesRequest", crate::tests::input::<GetStagesRequest>),
+        ("Stages", crate::tests::output::<Stages>),
+        (
+            "UpdateStageRequest",
+            crate::tests::input::<UpdateStageRequest>,
+        ),
+        (
+            "DeleteStageRequest",
+            crate::tests::input::<DeleteStageRequest>,
+        ),
     ]
 }

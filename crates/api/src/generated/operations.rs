@@ -20,10 +20,46 @@ pub enum OperationId {
     TagResource,
     UntagResource,
     GetTags,
+    CreateRestApi,
+    GetRestApi,
+    GetRestApis,
+    UpdateRestApi,
+    DeleteRestApi,
+    GetResources,
+    GetResource,
+    CreateResource,
+    UpdateResource,
+    DeleteResource,
+    PutMethod,
+    GetMethod,
+    UpdateMethod,
+    DeleteMethod,
+    PutMethodResponse,
+    GetMethodResponse,
+    UpdateMethodResponse,
+    DeleteMethodResponse,
+    PutIntegration,
+    GetIntegration,
+    UpdateIntegration,
+    DeleteIntegration,
+    PutIntegrationResponse,
+    GetIntegrationResponse,
+    UpdateIntegrationResponse,
+    DeleteIntegrationResponse,
+    CreateDeployment,
+    GetDeployment,
+    GetDeployments,
+    UpdateDeployment,
+    DeleteDeployment,
+    CreateStage,
+    GetStage,
+    GetStages,
+    UpdateStage,
+    DeleteStage,
 }
 
 impl OperationId {
-    pub const ALL: [OperationId; 8] = [
+    pub const ALL: [OperationId; 44] = [
         OperationId::GenerateClientCertificate,
         OperationId::GetClientCertificate,
         OperationId::GetClientCertificates,
@@ -32,6 +68,42 @@ impl OperationId {
         OperationId::TagResource,
         OperationId::UntagResource,
         OperationId::GetTags,
+        OperationId::CreateRestApi,
+        OperationId::GetRestApi,
+        OperationId::GetRestApis,
+        OperationId::UpdateRestApi,
+        OperationId::DeleteRestApi,
+        OperationId::GetResources,
+        OperationId::GetResource,
+        OperationId::CreateResource,
+        OperationId::UpdateResource,
+        OperationId::DeleteResource,
+        OperationId::PutMethod,
+        OperationId::GetMethod,
+        OperationId::UpdateMethod,
+        OperationId::DeleteMethod,
+        OperationId::PutMethodResponse,
+        OperationId::GetMethodResponse,
+        OperationId::UpdateMethodResponse,
+        OperationId::DeleteMethodResponse,
+        OperationId::PutIntegration,
+        OperationId::GetIntegration,
+        OperationId::UpdateIntegration,
+        OperationId::DeleteIntegration,
+        OperationId::PutIntegrationResponse,
+        OperationId::GetIntegrationResponse,
+        OperationId::UpdateIntegrationResponse,
+        OperationId::DeleteIntegrationResponse,
+        OperationId::CreateDeployment,
+        OperationId::GetDeployment,
+        OperationId::GetDeployments,
+        OperationId::UpdateDeployment,
+        OperationId::DeleteDeployment,
+        OperationId::CreateStage,
+        OperationId::GetStage,
+        OperationId::GetStages,
+        OperationId::UpdateStage,
+        OperationId::DeleteStage,
     ];
 
     /// The operation's name in the model, for logs and metrics.
@@ -55,6 +127,42 @@ impl OperationId {
             OperationId::TagResource => &ROUTES[5],
             OperationId::UntagResource => &ROUTES[6],
             OperationId::GetTags => &ROUTES[7],
+            OperationId::CreateRestApi => &ROUTES[8],
+            OperationId::GetRestApi => &ROUTES[9],
+            OperationId::GetRestApis => &ROUTES[10],
+            OperationId::UpdateRestApi => &ROUTES[11],
+            OperationId::DeleteRestApi => &ROUTES[12],
+            OperationId::GetResources => &ROUTES[13],
+            OperationId::GetResource => &ROUTES[14],
+            OperationId::CreateResource => &ROUTES[15],
+            OperationId::UpdateResource => &ROUTES[16],
+            OperationId::DeleteResource => &ROUTES[17],
+            OperationId::PutMethod => &ROUTES[18],
+            OperationId::GetMethod => &ROUTES[19],
+            OperationId::UpdateMethod => &ROUTES[20],
+            OperationId::DeleteMethod => &ROUTES[21],
+            OperationId::PutMethodResponse => &ROUTES[22],
+            OperationId::GetMethodResponse => &ROUTES[23],
+            OperationId::UpdateMethodResponse => &ROUTES[24],
+            OperationId::DeleteMethodResponse => &ROUTES[25],
+            OperationId::PutIntegration => &ROUTES[26],
+            OperationId::GetIntegration => &ROUTES[27],
+            OperationId::UpdateIntegration => &ROUTES[28],
+            OperationId::DeleteIntegration => &ROUTES[29],
+            OperationId::PutIntegrationResponse => &ROUTES[30],
+            OperationId::GetIntegrationResponse => &ROUTES[31],
+            OperationId::UpdateIntegrationResponse => &ROUTES[32],
+            OperationId::DeleteIntegrationResponse => &ROUTES[33],
+            OperationId::CreateDeployment => &ROUTES[34],
+            OperationId::GetDeployment => &ROUTES[35],
+            OperationId::GetDeployments => &ROUTES[36],
+            OperationId::UpdateDeployment => &ROUTES[37],
+            OperationId::DeleteDeployment => &ROUTES[38],
+            OperationId::CreateStage => &ROUTES[39],
+            OperationId::GetStage => &ROUTES[40],
+            OperationId::GetStages => &ROUTES[41],
+            OperationId::UpdateStage => &ROUTES[42],
+            OperationId::DeleteStage => &ROUTES[43],
         }
     }
 }
@@ -70,6 +178,42 @@ pub static ROUTES: &[Route] = &[
     Route { id: OperationId::TagResource, name: "TagResource", method: "PUT", uri: "/tags/{resource_arn}", status: 204, input: Some("TagResourceRequest"), output: None },
     Route { id: OperationId::UntagResource, name: "UntagResource", method: "DELETE", uri: "/tags/{resource_arn}", status: 204, input: Some("UntagResourceRequest"), output: None },
     Route { id: OperationId::GetTags, name: "GetTags", method: "GET", uri: "/tags/{resource_arn}", status: 200, input: Some("GetTagsRequest"), output: Some("Tags") },
+    Route { id: OperationId::CreateRestApi, name: "CreateRestApi", method: "POST", uri: "/restapis", status: 201, input: Some("CreateRestApiRequest"), output: Some("RestApi") },
+    Route { id: OperationId::GetRestApi, name: "GetRestApi", method: "GET", uri: "/restapis/{restapi_id}", status: 200, input: Some("GetRestApiRequest"), output: Some("RestApi") },
+    Route { id: OperationId::GetRestApis, name: "GetRestApis", method: "GET", uri: "/restapis", status: 200, input: Some("GetRestApisRequest"), output: Some("RestApis") },
+    Route { id: OperationId::UpdateRestApi, name: "UpdateRestApi", method: "PATCH", uri: "/restapis/{restapi_id}", status: 200, input: Some("UpdateRestApiRequest"), output: Some("RestApi") },
+    Route { id: OperationId::DeleteRestApi, name: "DeleteRestApi", method: "DELETE", uri: "/restapis/{restapi_id}", status: 202, input: Some("DeleteRestApiRequest"), output: None },
+    Route { id: OperationId::GetResources, name: "GetResources", method: "GET", uri: "/restapis/{restapi_id}/resources", status: 200, input: Some("GetResourcesRequest"), output: Some("Resources") },
+    Route { id: OperationId::GetResource, name: "GetResource", method: "GET", uri: "/restapis/{restapi_id}/resources/{resource_id}", status: 200, input: Some("GetResourceRequest"), output: Some("Resource") },
+    Route { id: OperationId::CreateResource, name: "CreateResource", method: "POST", uri: "/restapis/{restapi_id}/resources/{parent_id}", status: 201, input: Some("CreateResourceRequest"), output: Some("Resource") },
+    Route { id: OperationId::UpdateResource, name: "UpdateResource", method: "PATCH", uri: "/restapis/{restapi_id}/resources/{resource_id}", status: 200, input: Some("UpdateResourceRequest"), output: Some("Resource") },
+    Route { id: OperationId::DeleteResource, name: "DeleteResource", method: "DELETE", uri: "/restapis/{restapi_id}/resources/{resource_id}", status: 202, input: Some("DeleteResourceRequest"), output: None },
+    Route { id: OperationId::PutMethod, name: "PutMethod", method: "PUT", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", status: 201, input: Some("PutMethodRequest"), output: Some("Method") },
+    Route { id: OperationId::GetMethod, name: "GetMethod", method: "GET", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", status: 200, input: Some("GetMethodRequest"), output: Some("Method") },
+    Route { id: OperationId::UpdateMethod, name: "UpdateMethod", method: "PATCH", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", status: 200, input: Some("UpdateMethodRequest"), output: Some("Method") },
+    Route { id: OperationId::DeleteMethod, name: "DeleteMethod", method: "DELETE", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", status: 204, input: Some("DeleteMethodRequest"), output: None },
+    Route { id: OperationId::PutMethodResponse, name: "PutMethodResponse", method: "PUT", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", status: 201, input: Some("PutMethodResponseRequest"), output: Some("MethodResponse") },
+    Route { id: OperationId::GetMethodResponse, name: "GetMethodResponse", method: "GET", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", status: 200, input: Some("GetMethodResponseRequest"), output: Some("MethodResponse") },
+    Route { id: OperationId::UpdateMethodResponse, name: "UpdateMethodResponse", method: "PATCH", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", status: 201, input: Some("UpdateMethodResponseRequest"), output: Some("MethodResponse") },
+    Route { id: OperationId::DeleteMethodResponse, name: "DeleteMethodResponse", method: "DELETE", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", status: 204, input: Some("DeleteMethodResponseRequest"), output: None },
+    Route { id: OperationId::PutIntegration, name: "PutIntegration", method: "PUT", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", status: 201, input: Some("PutIntegrationRequest"), output: Some("Integration") },
+    Route { id: OperationId::GetIntegration, name: "GetIntegration", method: "GET", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", status: 200, input: Some("GetIntegrationRequest"), output: Some("Integration") },
+    Route { id: OperationId::UpdateIntegration, name: "UpdateIntegration", method: "PATCH", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", status: 200, input: Some("UpdateIntegrationRequest"), output: Some("Integration") },
+    Route { id: OperationId::DeleteIntegration, name: "DeleteIntegration", method: "DELETE", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration", status: 204, input: Some("DeleteIntegrationRequest"), output: None },
+    Route { id: OperationId::PutIntegrationResponse, name: "PutIntegrationResponse", method: "PUT", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", status: 201, input: Some("PutIntegrationResponseRequest"), output: Some("IntegrationResponse") },
+    Route { id: OperationId::GetIntegrationResponse, name: "GetIntegrationResponse", method: "GET", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", status: 200, input: Some("GetIntegrationResponseRequest"), output: Some("IntegrationResponse") },
+    Route { id: OperationId::UpdateIntegrationResponse, name: "UpdateIntegrationResponse", method: "PATCH", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", status: 200, input: Some("UpdateIntegrationResponseRequest"), output: Some("IntegrationResponse") },
+    Route { id: OperationId::DeleteIntegrationResponse, name: "DeleteIntegrationResponse", method: "DELETE", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}", status: 204, input: Some("DeleteIntegrationResponseRequest"), output: None },
+    Route { id: OperationId::CreateDeployment, name: "CreateDeployment", method: "POST", uri: "/restapis/{restapi_id}/deployments", status: 201, input: Some("CreateDeploymentRequest"), output: Some("Deployment") },
+    Route { id: OperationId::GetDeployment, name: "GetDeployment", method: "GET", uri: "/restapis/{restapi_id}/deployments/{deployment_id}", status: 200, input: Some("GetDeploymentRequest"), output: Some("Deployment") },
+    Route { id: OperationId::GetDeployments, name: "GetDeployments", method: "GET", uri: "/restapis/{restapi_id}/deployments", status: 200, input: Some("GetDeploymentsRequest"), output: Some("Deployments") },
+    Route { id: OperationId::UpdateDeployment, name: "UpdateDeployment", method: "PATCH", uri: "/restapis/{restapi_id}/deployments/{deployment_id}", status: 200, input: Some("UpdateDeploymentRequest"), output: Some("Deployment") },
+    Route { id: OperationId::DeleteDeployment, name: "DeleteDeployment", method: "DELETE", uri: "/restapis/{restapi_id}/deployments/{deployment_id}", status: 202, input: Some("DeleteDeploymentRequest"), output: None },
+    Route { id: OperationId::CreateStage, name: "CreateStage", method: "POST", uri: "/restapis/{restapi_id}/stages", status: 201, input: Some("CreateStageRequest"), output: Some("Stage") },
+    Route { id: OperationId::GetStage, name: "GetStage", method: "GET", uri: "/restapis/{restapi_id}/stages/{stage_name}", status: 200, input: Some("GetStageRequest"), output: Some("Stage") },
+    Route { id: OperationId::GetStages, name: "GetStages", method: "GET", uri: "/restapis/{restapi_id}/stages", status: 200, input: Some("GetStagesRequest"), output: Some("Stages") },
+    Route { id: OperationId::UpdateStage, name: "UpdateStage", method: "PATCH", uri: "/restapis/{restapi_id}/stages/{stage_name}", status: 200, input: Some("UpdateStageRequest"), output: Some("Stage") },
+    Route { id: OperationId::DeleteStage, name: "DeleteStage", method: "DELETE", uri: "/restapis/{restapi_id}/stages/{stage_name}", status: 202, input: Some("DeleteStageRequest"), output: None },
 ];
 
 /// A decoded request: the operation and its input.
@@ -83,6 +227,42 @@ pub enum Operation {
     TagResource(TagResourceRequest),
     UntagResource(UntagResourceRequest),
     GetTags(GetTagsRequest),
+    CreateRestApi(CreateRestApiRequest),
+    GetRestApi(GetRestApiRequest),
+    GetRestApis(GetRestApisRequest),
+    UpdateRestApi(UpdateRestApiRequest),
+    DeleteRestApi(DeleteRestApiRequest),
+    GetResources(GetResourcesRequest),
+    GetResource(GetResourceRequest),
+    CreateResource(CreateResourceRequest),
+    UpdateResource(UpdateResourceRequest),
+    DeleteResource(DeleteResourceRequest),
+    PutMethod(PutMethodRequest),
+    GetMethod(GetMethodRequest),
+    UpdateMethod(UpdateMethodRequest),
+    DeleteMethod(DeleteMethodRequest),
+    PutMethodResponse(PutMethodResponseRequest),
+    GetMethodResponse(GetMethodResponseRequest),
+    UpdateMethodResponse(UpdateMethodResponseRequest),
+    DeleteMethodResponse(DeleteMethodResponseRequest),
+    PutIntegration(PutIntegrationRequest),
+    GetIntegration(GetIntegrationRequest),
+    UpdateIntegration(UpdateIntegrationRequest),
+    DeleteIntegration(DeleteIntegrationRequest),
+    PutIntegrationResponse(PutIntegrationResponseRequest),
+    GetIntegrationResponse(GetIntegrationResponseRequest),
+    UpdateIntegrationResponse(UpdateIntegrationResponseRequest),
+    DeleteIntegrationResponse(DeleteIntegrationResponseRequest),
+    CreateDeployment(CreateDeploymentRequest),
+    GetDeployment(GetDeploymentRequest),
+    GetDeployments(GetDeploymentsRequest),
+    UpdateDeployment(UpdateDeploymentRequest),
+    DeleteDeployment(DeleteDeploymentRequest),
+    CreateStage(CreateStageRequest),
+    GetStage(GetStageRequest),
+    GetStages(GetStagesRequest),
+    UpdateStage(UpdateStageRequest),
+    DeleteStage(DeleteStageRequest),
 }
 
 impl Operation {
@@ -96,6 +276,42 @@ impl Operation {
             Operation::TagResource(_) => OperationId::TagResource,
             Operation::UntagResource(_) => OperationId::UntagResource,
             Operation::GetTags(_) => OperationId::GetTags,
+            Operation::CreateRestApi(_) => OperationId::CreateRestApi,
+            Operation::GetRestApi(_) => OperationId::GetRestApi,
+            Operation::GetRestApis(_) => OperationId::GetRestApis,
+            Operation::UpdateRestApi(_) => OperationId::UpdateRestApi,
+            Operation::DeleteRestApi(_) => OperationId::DeleteRestApi,
+            Operation::GetResources(_) => OperationId::GetResources,
+            Operation::GetResource(_) => OperationId::GetResource,
+            Operation::CreateResource(_) => OperationId::CreateResource,
+            Operation::UpdateResource(_) => OperationId::UpdateResource,
+            Operation::DeleteResource(_) => OperationId::DeleteResource,
+            Operation::PutMethod(_) => OperationId::PutMethod,
+            Operation::GetMethod(_) => OperationId::GetMethod,
+            Operation::UpdateMethod(_) => OperationId::UpdateMethod,
+            Operation::DeleteMethod(_) => OperationId::DeleteMethod,
+            Operation::PutMethodResponse(_) => OperationId::PutMethodResponse,
+            Operation::GetMethodResponse(_) => OperationId::GetMethodResponse,
+            Operation::UpdateMethodResponse(_) => OperationId::UpdateMethodResponse,
+            Operation::DeleteMethodResponse(_) => OperationId::DeleteMethodResponse,
+            Operation::PutIntegration(_) => OperationId::PutIntegration,
+            Operation::GetIntegration(_) => OperationId::GetIntegration,
+            Operation::UpdateIntegration(_) => OperationId::UpdateIntegration,
+            Operation::DeleteIntegration(_) => OperationId::DeleteIntegration,
+            Operation::PutIntegrationResponse(_) => OperationId::PutIntegrationResponse,
+            Operation::GetIntegrationResponse(_) => OperationId::GetIntegrationResponse,
+            Operation::UpdateIntegrationResponse(_) => OperationId::UpdateIntegrationResponse,
+            Operation::DeleteIntegrationResponse(_) => OperationId::DeleteIntegrationResponse,
+            Operation::CreateDeployment(_) => OperationId::CreateDeployment,
+            Operation::GetDeployment(_) => OperationId::GetDeployment,
+            Operation::GetDeployments(_) => OperationId::GetDeployments,
+            Operation::UpdateDeployment(_) => OperationId::UpdateDeployment,
+            Operation::DeleteDeployment(_) => OperationId::DeleteDeployment,
+            Operation::CreateStage(_) => OperationId::CreateStage,
+            Operation::GetStage(_) => OperationId::GetStage,
+            Operation::GetStages(_) => OperationId::GetStages,
+            Operation::UpdateStage(_) => OperationId::UpdateStage,
+            Operation::DeleteStage(_) => OperationId::DeleteStage,
         }
     }
 
@@ -130,6 +346,88 @@ impl Operation {
                 Operation::UntagResource(UntagResourceRequest::decode(src)?)
             }
             OperationId::GetTags => Operation::GetTags(GetTagsRequest::decode(src)?),
+            OperationId::CreateRestApi => {
+                Operation::CreateRestApi(CreateRestApiRequest::decode(src)?)
+            }
+            OperationId::GetRestApi => Operation::GetRestApi(GetRestApiRequest::decode(src)?),
+            OperationId::GetRestApis => Operation::GetRestApis(GetRestApisRequest::decode(src)?),
+            OperationId::UpdateRestApi => {
+                Operation::UpdateRestApi(UpdateRestApiRequest::decode(src)?)
+            }
+            OperationId::DeleteRestApi => {
+                Operation::DeleteRestApi(DeleteRestApiRequest::decode(src)?)
+            }
+            OperationId::GetResources => Operation::GetResources(GetResourcesRequest::decode(src)?),
+            OperationId::GetResource => Operation::GetResource(GetResourceRequest::decode(src)?),
+            OperationId::CreateResource => {
+                Operation::CreateResource(CreateResourceRequest::decode(src)?)
+            }
+            OperationId::UpdateResource => {
+                Operation::UpdateResource(UpdateResourceRequest::decode(src)?)
+            }
+            OperationId::DeleteResource => {
+                Operation::DeleteResource(DeleteResourceRequest::decode(src)?)
+            }
+            OperationId::PutMethod => Operation::PutMethod(PutMethodRequest::decode(src)?),
+            OperationId::GetMethod => Operation::GetMethod(GetMethodRequest::decode(src)?),
+            OperationId::UpdateMethod => Operation::UpdateMethod(UpdateMethodRequest::decode(src)?),
+            OperationId::DeleteMethod => Operation::DeleteMethod(DeleteMethodRequest::decode(src)?),
+            OperationId::PutMethodResponse => {
+                Operation::PutMethodResponse(PutMethodResponseRequest::decode(src)?)
+            }
+            OperationId::GetMethodResponse => {
+                Operation::GetMethodResponse(GetMethodResponseRequest::decode(src)?)
+            }
+            OperationId::UpdateMethodResponse => {
+                Operation::UpdateMethodResponse(UpdateMethodResponseRequest::decode(src)?)
+            }
+            OperationId::DeleteMethodResponse => {
+                Operation::DeleteMethodResponse(DeleteMethodResponseRequest::decode(src)?)
+            }
+            OperationId::PutIntegration => {
+                Operation::PutIntegration(PutIntegrationRequest::decode(src)?)
+            }
+            OperationId::GetIntegration => {
+                Operation::GetIntegration(GetIntegrationRequest::decode(src)?)
+            }
+            OperationId::UpdateIntegration => {
+                Operation::UpdateIntegration(UpdateIntegrationRequest::decode(src)?)
+            }
+            OperationId::DeleteIntegration => {
+                Operation::DeleteIntegration(DeleteIntegrationRequest::decode(src)?)
+            }
+            OperationId::PutIntegrationResponse => {
+                Operation::PutIntegrationResponse(PutIntegrationResponseRequest::decode(src)?)
+            }
+            OperationId::GetIntegrationResponse => {
+                Operation::GetIntegrationResponse(GetIntegrationResponseRequest::decode(src)?)
+            }
+            OperationId::UpdateIntegrationResponse => {
+                Operation::UpdateIntegrationResponse(UpdateIntegrationResponseRequest::decode(src)?)
+            }
+            OperationId::DeleteIntegrationResponse => {
+                Operation::DeleteIntegrationResponse(DeleteIntegrationResponseRequest::decode(src)?)
+            }
+            OperationId::CreateDeployment => {
+                Operation::CreateDeployment(CreateDeploymentRequest::decode(src)?)
+            }
+            OperationId::GetDeployment => {
+                Operation::GetDeployment(GetDeploymentRequest::decode(src)?)
+            }
+            OperationId::GetDeployments => {
+                Operation::GetDeployments(GetDeploymentsRequest::decode(src)?)
+            }
+            OperationId::UpdateDeployment => {
+                Operation::UpdateDeployment(UpdateDeploymentRequest::decode(src)?)
+            }
+            OperationId::DeleteDeployment => {
+                Operation::DeleteDeployment(DeleteDeploymentRequest::decode(src)?)
+            }
+            OperationId::CreateStage => Operation::CreateStage(CreateStageRequest::decode(src)?),
+            OperationId::GetStage => Operation::GetStage(GetStageRequest::decode(src)?),
+            OperationId::GetStages => Operation::GetStages(GetStagesRequest::decode(src)?),
+            OperationId::UpdateStage => Operation::UpdateStage(UpdateStageRequest::decode(src)?),
+            OperationId::DeleteStage => Operation::DeleteStage(DeleteStageRequest::decode(src)?),
         })
     }
 }
@@ -145,6 +443,42 @@ pub enum Output {
     TagResource,
     UntagResource,
     GetTags(Tags),
+    CreateRestApi(RestApi),
+    GetRestApi(RestApi),
+    GetRestApis(RestApis),
+    UpdateRestApi(RestApi),
+    DeleteRestApi,
+    GetResources(Resources),
+    GetResource(Resource),
+    CreateResource(Resource),
+    UpdateResource(Resource),
+    DeleteResource,
+    PutMethod(Method),
+    GetMethod(Method),
+    UpdateMethod(Method),
+    DeleteMethod,
+    PutMethodResponse(MethodResponse),
+    GetMethodResponse(MethodResponse),
+    UpdateMethodResponse(MethodResponse),
+    DeleteMethodResponse,
+    PutIntegration(Integration),
+    GetIntegration(Integration),
+    UpdateIntegration(Integration),
+    DeleteIntegration,
+    PutIntegrationResponse(IntegrationResponse),
+    GetIntegrationResponse(IntegrationResponse),
+    UpdateIntegrationResponse(IntegrationResponse),
+    DeleteIntegrationResponse,
+    CreateDeployment(Deployment),
+    GetDeployment(Deployment),
+    GetDeployments(Deployments),
+    UpdateDeployment(Deployment),
+    DeleteDeployment,
+    CreateStage(Stage),
+    GetStage(Stage),
+    GetStages(Stages),
+    UpdateStage(Stage),
+    DeleteStage,
 }
 
 impl Output {
@@ -158,6 +492,42 @@ impl Output {
             Output::TagResource => OperationId::TagResource,
             Output::UntagResource => OperationId::UntagResource,
             Output::GetTags(_) => OperationId::GetTags,
+            Output::CreateRestApi(_) => OperationId::CreateRestApi,
+            Output::GetRestApi(_) => OperationId::GetRestApi,
+            Output::GetRestApis(_) => OperationId::GetRestApis,
+            Output::UpdateRestApi(_) => OperationId::UpdateRestApi,
+            Output::DeleteRestApi => OperationId::DeleteRestApi,
+            Output::GetResources(_) => OperationId::GetResources,
+            Output::GetResource(_) => OperationId::GetResource,
+            Output::CreateResource(_) => OperationId::CreateResource,
+            Output::UpdateResource(_) => OperationId::UpdateResource,
+            Output::DeleteResource => OperationId::DeleteResource,
+            Output::PutMethod(_) => OperationId::PutMethod,
+            Output::GetMethod(_) => OperationId::GetMethod,
+            Output::UpdateMethod(_) => OperationId::UpdateMethod,
+            Output::DeleteMethod => OperationId::DeleteMethod,
+            Output::PutMethodResponse(_) => OperationId::PutMethodResponse,
+            Output::GetMethodResponse(_) => OperationId::GetMethodResponse,
+            Output::UpdateMethodResponse(_) => OperationId::UpdateMethodResponse,
+            Output::DeleteMethodResponse => OperationId::DeleteMethodResponse,
+            Output::PutIntegration(_) => OperationId::PutIntegration,
+            Output::GetIntegration(_) => OperationId::GetIntegration,
+            Output::UpdateIntegration(_) => OperationId::UpdateIntegration,
+            Output::DeleteIntegration => OperationId::DeleteIntegration,
+            Output::PutIntegrationResponse(_) => OperationId::PutIntegrationResponse,
+            Output::GetIntegrationResponse(_) => OperationId::GetIntegrationResponse,
+            Output::UpdateIntegrationResponse(_) => OperationId::UpdateIntegrationResponse,
+            Output::DeleteIntegrationResponse => OperationId::DeleteIntegrationResponse,
+            Output::CreateDeployment(_) => OperationId::CreateDeployment,
+            Output::GetDeployment(_) => OperationId::GetDeployment,
+            Output::GetDeployments(_) => OperationId::GetDeployments,
+            Output::UpdateDeployment(_) => OperationId::UpdateDeployment,
+            Output::DeleteDeployment => OperationId::DeleteDeployment,
+            Output::CreateStage(_) => OperationId::CreateStage,
+            Output::GetStage(_) => OperationId::GetStage,
+            Output::GetStages(_) => OperationId::GetStages,
+            Output::UpdateStage(_) => OperationId::UpdateStage,
+            Output::DeleteStage => OperationId::DeleteStage,
         }
     }
 
@@ -183,6 +553,42 @@ impl Serialize for Output {
             Output::TagResource => serializer.serialize_unit(),
             Output::UntagResource => serializer.serialize_unit(),
             Output::GetTags(output) => output.serialize(serializer),
+            Output::CreateRestApi(output) => output.serialize(serializer),
+            Output::GetRestApi(output) => output.serialize(serializer),
+            Output::GetRestApis(output) => output.serialize(serializer),
+            Output::UpdateRestApi(output) => output.serialize(serializer),
+            Output::DeleteRestApi => serializer.serialize_unit(),
+            Output::GetResources(output) => output.serialize(serializer),
+            Output::GetResource(output) => output.serialize(serializer),
+            Output::CreateResource(output) => output.serialize(serializer),
+            Output::UpdateResource(output) => output.serialize(serializer),
+            Output::DeleteResource => serializer.serialize_unit(),
+            Output::PutMethod(output) => output.serialize(serializer),
+            Output::GetMethod(output) => output.serialize(serializer),
+            Output::UpdateMethod(output) => output.serialize(serializer),
+            Output::DeleteMethod => serializer.serialize_unit(),
+            Output::PutMethodResponse(output) => output.serialize(serializer),
+            Output::GetMethodResponse(output) => output.serialize(serializer),
+            Output::UpdateMethodResponse(output) => output.serialize(serializer),
+            Output::DeleteMethodResponse => serializer.serialize_unit(),
+            Output::PutIntegration(output) => output.serialize(serializer),
+            Output::GetIntegration(output) => output.serialize(serializer),
+            Output::UpdateIntegration(output) => output.serialize(serializer),
+            Output::DeleteIntegration => serializer.serialize_unit(),
+            Output::PutIntegrationResponse(output) => output.serialize(serializer),
+            Output::GetIntegrationResponse(output) => output.serialize(serializer),
+            Output::UpdateIntegrationResponse(output) => output.serialize(serializer),
+            Output::DeleteIntegrationResponse => serializer.serialize_unit(),
+            Output::CreateDeployment(output) => output.serialize(serializer),
+            Output::GetDeployment(output) => output.serialize(serializer),
+            Output::GetDeployments(output) => output.serialize(serializer),
+            Output::UpdateDeployment(output) => output.serialize(serializer),
+            Output::DeleteDeployment => serializer.serialize_unit(),
+            Output::CreateStage(output) => output.serialize(serializer),
+            Output::GetStage(output) => output.serialize(serializer),
+            Output::GetStages(output) => output.serialize(serializer),
+            Output::UpdateStage(output) => output.serialize(serializer),
+            Output::DeleteStage => serializer.serialize_unit(),
         }
     }
 }

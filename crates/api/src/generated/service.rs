@@ -59,6 +59,222 @@ pub trait Api: Send + Sync {
         cx: &Context<'_>,
         input: GetTagsRequest,
     ) -> impl Future<Output = Result<Tags, Error>> + Send;
+    /// `CreateRestApi`: POST /restapis, 201 on success.
+    fn create_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: CreateRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, Error>> + Send;
+    /// `GetRestApi`: GET /restapis/{restapi_id}, 200 on success.
+    fn get_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: GetRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, Error>> + Send;
+    /// `GetRestApis`: GET /restapis, 200 on success.
+    fn get_rest_apis(
+        &self,
+        cx: &Context<'_>,
+        input: GetRestApisRequest,
+    ) -> impl Future<Output = Result<RestApis, Error>> + Send;
+    /// `UpdateRestApi`: PATCH /restapis/{restapi_id}, 200 on success.
+    fn update_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateRestApiRequest,
+    ) -> impl Future<Output = Result<RestApi, Error>> + Send;
+    /// `DeleteRestApi`: DELETE /restapis/{restapi_id}, 202 on success.
+    fn delete_rest_api(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteRestApiRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `GetResources`: GET /restapis/{restapi_id}/resources, 200 on success.
+    fn get_resources(
+        &self,
+        cx: &Context<'_>,
+        input: GetResourcesRequest,
+    ) -> impl Future<Output = Result<Resources, Error>> + Send;
+    /// `GetResource`: GET /restapis/{restapi_id}/resources/{resource_id}, 200 on success.
+    fn get_resource(
+        &self,
+        cx: &Context<'_>,
+        input: GetResourceRequest,
+    ) -> impl Future<Output = Result<Resource, Error>> + Send;
+    /// `CreateResource`: POST /restapis/{restapi_id}/resources/{parent_id}, 201 on success.
+    fn create_resource(
+        &self,
+        cx: &Context<'_>,
+        input: CreateResourceRequest,
+    ) -> impl Future<Output = Result<Resource, Error>> + Send;
+    /// `UpdateResource`: PATCH /restapis/{restapi_id}/resources/{resource_id}, 200 on success.
+    fn update_resource(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateResourceRequest,
+    ) -> impl Future<Output = Result<Resource, Error>> + Send;
+    /// `DeleteResource`: DELETE /restapis/{restapi_id}/resources/{resource_id}, 202 on success.
+    fn delete_resource(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteResourceRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `PutMethod`: PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}, 201 on success.
+    fn put_method(
+        &self,
+        cx: &Context<'_>,
+        input: PutMethodRequest,
+    ) -> impl Future<Output = Result<Method, Error>> + Send;
+    /// `GetMethod`: GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}, 200 on success.
+    fn get_method(
+        &self,
+        cx: &Context<'_>,
+        input: GetMethodRequest,
+    ) -> impl Future<Output = Result<Method, Error>> + Send;
+    /// `UpdateMethod`: PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}, 200 on success.
+    fn update_method(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateMethodRequest,
+    ) -> impl Future<Output = Result<Method, Error>> + Send;
+    /// `DeleteMethod`: DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}, 204 on success.
+    fn delete_method(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteMethodRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `PutMethodResponse`: PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}, 201 on success.
+    fn put_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: PutMethodResponseRequest,
+    ) -> impl Future<Output = Result<MethodResponse, Error>> + Send;
+    /// `GetMethodResponse`: GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}, 200 on success.
+    fn get_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: GetMethodResponseRequest,
+    ) -> impl Future<Output = Result<MethodResponse, Error>> + Send;
+    /// `UpdateMethodResponse`: PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}, 201 on success.
+    fn update_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateMethodResponseRequest,
+    ) -> impl Future<Output = Result<MethodResponse, Error>> + Send;
+    /// `DeleteMethodResponse`: DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}, 204 on success.
+    fn delete_method_response(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteMethodResponseRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `PutIntegration`: PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration, 201 on success.
+    fn put_integration(
+        &self,
+        cx: &Context<'_>,
+        input: PutIntegrationRequest,
+    ) -> impl Future<Output = Result<Integration, Error>> + Send;
+    /// `GetIntegration`: GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration, 200 on success.
+    fn get_integration(
+        &self,
+        cx: &Context<'_>,
+        input: GetIntegrationRequest,
+    ) -> impl Future<Output = Result<Integration, Error>> + Send;
+    /// `UpdateIntegration`: PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration, 200 on success.
+    fn update_integration(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateIntegrationRequest,
+    ) -> impl Future<Output = Result<Integration, Error>> + Send;
+    /// `DeleteIntegration`: DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration, 204 on success.
+    fn delete_integration(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteIntegrationRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `PutIntegrationResponse`: PUT /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}, 201 on success.
+    fn put_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: PutIntegrationResponseRequest,
+    ) -> impl Future<Output = Result<IntegrationResponse, Error>> + Send;
+    /// `GetIntegrationResponse`: GET /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}, 200 on success.
+    fn get_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: GetIntegrationResponseRequest,
+    ) -> impl Future<Output = Result<IntegrationResponse, Error>> + Send;
+    /// `UpdateIntegrationResponse`: PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}, 200 on success.
+    fn update_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateIntegrationResponseRequest,
+    ) -> impl Future<Output = Result<IntegrationResponse, Error>> + Send;
+    /// `DeleteIntegrationResponse`: DELETE /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}, 204 on success.
+    fn delete_integration_response(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteIntegrationResponseRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `CreateDeployment`: POST /restapis/{restapi_id}/deployments, 201 on success.
+    fn create_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: CreateDeploymentRequest,
+    ) -> impl Future<Output = Result<Deployment, Error>> + Send;
+    /// `GetDeployment`: GET /restapis/{restapi_id}/deployments/{deployment_id}, 200 on success.
+    fn get_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: GetDeploymentRequest,
+    ) -> impl Future<Output = Result<Deployment, Error>> + Send;
+    /// `GetDeployments`: GET /restapis/{restapi_id}/deployments, 200 on success.
+    fn get_deployments(
+        &self,
+        cx: &Context<'_>,
+        input: GetDeploymentsRequest,
+    ) -> impl Future<Output = Result<Deployments, Error>> + Send;
+    /// `UpdateDeployment`: PATCH /restapis/{restapi_id}/deployments/{deployment_id}, 200 on success.
+    fn update_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateDeploymentRequest,
+    ) -> impl Future<Output = Result<Deployment, Error>> + Send;
+    /// `DeleteDeployment`: DELETE /restapis/{restapi_id}/deployments/{deployment_id}, 202 on success.
+    fn delete_deployment(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteDeploymentRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `CreateStage`: POST /restapis/{restapi_id}/stages, 201 on success.
+    fn create_stage(
+        &self,
+        cx: &Context<'_>,
+        input: CreateStageRequest,
+    ) -> impl Future<Output = Result<Stage, Error>> + Send;
+    /// `GetStage`: GET /restapis/{restapi_id}/stages/{stage_name}, 200 on success.
+    fn get_stage(
+        &self,
+        cx: &Context<'_>,
+        input: GetStageRequest,
+    ) -> impl Future<Output = Result<Stage, Error>> + Send;
+    /// `GetStages`: GET /restapis/{restapi_id}/stages, 200 on success.
+    fn get_stages(
+        &self,
+        cx: &Context<'_>,
+        input: GetStagesRequest,
+    ) -> impl Future<Output = Result<Stages, Error>> + Send;
+    /// `UpdateStage`: PATCH /restapis/{restapi_id}/stages/{stage_name}, 200 on success.
+    fn update_stage(
+        &self,
+        cx: &Context<'_>,
+        input: UpdateStageRequest,
+    ) -> impl Future<Output = Result<Stage, Error>> + Send;
+    /// `DeleteStage`: DELETE /restapis/{restapi_id}/stages/{stage_name}, 202 on success.
+    fn delete_stage(
+        &self,
+        cx: &Context<'_>,
+        input: DeleteStageRequest,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Runs one decoded operation on `api`.
@@ -93,5 +309,99 @@ pub async fn dispatch<A: Api + ?Sized>(
             Output::UntagResource
         }
         Operation::GetTags(input) => Output::GetTags(api.get_tags(cx, input).await?),
+        Operation::CreateRestApi(input) => {
+            Output::CreateRestApi(api.create_rest_api(cx, input).await?)
+        }
+        Operation::GetRestApi(input) => Output::GetRestApi(api.get_rest_api(cx, input).await?),
+        Operation::GetRestApis(input) => Output::GetRestApis(api.get_rest_apis(cx, input).await?),
+        Operation::UpdateRestApi(input) => {
+            Output::UpdateRestApi(api.update_rest_api(cx, input).await?)
+        }
+        Operation::DeleteRestApi(input) => {
+            api.delete_rest_api(cx, input).await?;
+            Output::DeleteRestApi
+        }
+        Operation::GetResources(input) => Output::GetResources(api.get_resources(cx, input).await?),
+        Operation::GetResource(input) => Output::GetResource(api.get_resource(cx, input).await?),
+        Operation::CreateResource(input) => {
+            Output::CreateResource(api.create_resource(cx, input).await?)
+        }
+        Operation::UpdateResource(input) => {
+            Output::UpdateResource(api.update_resource(cx, input).await?)
+        }
+        Operation::DeleteResource(input) => {
+            api.delete_resource(cx, input).await?;
+            Output::DeleteResource
+        }
+        Operation::PutMethod(input) => Output::PutMethod(api.put_method(cx, input).await?),
+        Operation::GetMethod(input) => Output::GetMethod(api.get_method(cx, input).await?),
+        Operation::UpdateMethod(input) => Output::UpdateMethod(api.update_method(cx, input).await?),
+        Operation::DeleteMethod(input) => {
+            api.delete_method(cx, input).await?;
+            Output::DeleteMethod
+        }
+        Operation::PutMethodResponse(input) => {
+            Output::PutMethodResponse(api.put_method_response(cx, input).await?)
+        }
+        Operation::GetMethodResponse(input) => {
+            Output::GetMethodResponse(api.get_method_response(cx, input).await?)
+        }
+        Operation::UpdateMethodResponse(input) => {
+            Output::UpdateMethodResponse(api.update_method_response(cx, input).await?)
+        }
+        Operation::DeleteMethodResponse(input) => {
+            api.delete_method_response(cx, input).await?;
+            Output::DeleteMethodResponse
+        }
+        Operation::PutIntegration(input) => {
+            Output::PutIntegration(api.put_integration(cx, input).await?)
+        }
+        Operation::GetIntegration(input) => {
+            Output::GetIntegration(api.get_integration(cx, input).await?)
+        }
+        Operation::UpdateIntegration(input) => {
+            Output::UpdateIntegration(api.update_integration(cx, input).await?)
+        }
+        Operation::DeleteIntegration(input) => {
+            api.delete_integration(cx, input).await?;
+            Output::DeleteIntegration
+        }
+        Operation::PutIntegrationResponse(input) => {
+            Output::PutIntegrationResponse(api.put_integration_response(cx, input).await?)
+        }
+        Operation::GetIntegrationResponse(input) => {
+            Output::GetIntegrationResponse(api.get_integration_response(cx, input).await?)
+        }
+        Operation::UpdateIntegrationResponse(input) => {
+            Output::UpdateIntegrationResponse(api.update_integration_response(cx, input).await?)
+        }
+        Operation::DeleteIntegrationResponse(input) => {
+            api.delete_integration_response(cx, input).await?;
+            Output::DeleteIntegrationResponse
+        }
+        Operation::CreateDeployment(input) => {
+            Output::CreateDeployment(api.create_deployment(cx, input).await?)
+        }
+        Operation::GetDeployment(input) => {
+            Output::GetDeployment(api.get_deployment(cx, input).await?)
+        }
+        Operation::GetDeployments(input) => {
+            Output::GetDeployments(api.get_deployments(cx, input).await?)
+        }
+        Operation::UpdateDeployment(input) => {
+            Output::UpdateDeployment(api.update_deployment(cx, input).await?)
+        }
+        Operation::DeleteDeployment(input) => {
+            api.delete_deployment(cx, input).await?;
+            Output::DeleteDeployment
+        }
+        Operation::CreateStage(input) => Output::CreateStage(api.create_stage(cx, input).await?),
+        Operation::GetStage(input) => Output::GetStage(api.get_stage(cx, input).await?),
+        Operation::GetStages(input) => Output::GetStages(api.get_stages(cx, input).await?),
+        Operation::UpdateStage(input) => Output::UpdateStage(api.update_stage(cx, input).await?),
+        Operation::DeleteStage(input) => {
+            api.delete_stage(cx, input).await?;
+            Output::DeleteStage
+        }
     })
 }

@@ -29,6 +29,22 @@ pub struct ServeArgs {
     #[arg(long, env = "CERTGATE_MAX_CERTIFICATES_PER_REGION", default_value_t = certgate_core::DEFAULT_MAX_CERTIFICATES_PER_REGION)]
     pub max_certificates_per_region: u32,
 
+    /// Edge-optimized REST APIs allowed per account and region (AWS's default quota is 120).
+    #[arg(long, env = "CERTGATE_MAX_REST_APIS_EDGE", default_value_t = 120)]
+    pub max_rest_apis_edge: u32,
+
+    /// Regional and private REST APIs allowed per account and region (AWS's default is 600).
+    #[arg(long, env = "CERTGATE_MAX_REST_APIS_REGIONAL", default_value_t = 600)]
+    pub max_rest_apis_regional: u32,
+
+    /// Resources allowed per REST API, its root included (AWS's default is 300).
+    #[arg(long, env = "CERTGATE_MAX_RESOURCES_PER_API", default_value_t = 300)]
+    pub max_resources_per_api: u32,
+
+    /// Stages allowed per REST API (AWS's default is 10).
+    #[arg(long, env = "CERTGATE_MAX_STAGES_PER_API", default_value_t = 10)]
+    pub max_stages_per_api: u32,
+
     /// RSA keys generated at once; defaults to the number of CPU cores.
     #[arg(long, env = "CERTGATE_KEYGEN_THREADS")]
     pub keygen_threads: Option<usize>,

@@ -124,6 +124,7 @@ impl Server {
             certgate_service::ServiceConfig {
                 max_certificates_per_region: options.max_certificates_per_region,
                 keygen_concurrency: 2,
+                rest_apis: Default::default(),
             },
         );
         if let Some((capacity, workers)) = options.key_pool {
@@ -308,4 +309,150 @@ pub async fn get(
         .send()
         .await
         .expect("get an existing certificate")
+}
+
+/// Implements the REST API family for a test wrapper store (`struct W(DynStore)`) by passing
+/// every call to the store it wraps: the wrappers fault only the certificate families.
+#[macro_export]
+macro_rules! delegate_rest_apis {
+    ($wrapper:ty) => {
+        #[async_trait::async_trait]
+        impl certgate_store::RestApiStore for $wrapper {
+            async fn insert_rest_api(
+                &self,
+                s: &certgate_core::Scope,
+                r: &certgate_store::RestApiRow,
+                q: u32,
+            ) -> certgate_store::Result<()> {
+                self.0.insert_rest_api(s, r, q).await
+            }
+            async fn rest_api(
+                &self,
+                s: &certgate_core::Scope,
+                id: &str,
+            ) -> certgate_store::Result<Option<certgate_store::RestApiRow>> {
+                self.0.rest_api(s, id).await
+            }
+            async fn rest_apis(
+                &self,
+                s: &certgate_core::Scope,
+                after: &str,
+                limit: u32,
+            ) -> certgate_store::Result<Vec<certgate_store::RestApiRow>> {
+                self.0.rest_apis(s, after, limit).await
+            }
+            async fn update_rest_api(
+                &self,
+                s: &certgate_core::Scope,
+                r: &certgate_store::RestApiRow,
+            ) -> certgate_store::Result<()> {
+                self.0.update_rest_api(s, r).await
+            }
+            async fn delete_rest_api(
+                &self,
+                s: &certgate_core::Scope,
+                id: &str,
+            ) -> certgate_store::Result<()> {
+                self.0.delete_rest_api(s, id).await
+            }
+            async fn insert_deployment(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                r: &certgate_store::DeploymentRow,
+                stage: Option<&certgate_store::StageRow>,
+                q: u32,
+            ) -> certgate_store::Result<()> {
+                self.0.insert_deployment(s, api, r, stage, q).await
+            }
+            async fn deployment(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                id: &str,
+            ) -> certgate_store::Result<Option<certgate_store::DeploymentRow>> {
+                self.0.deployment(s, api, id).await
+            }
+            async fn deployments(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                after: &str,
+                limit: u32,
+            ) -> certgate_store::Result<Vec<certgate_store::DeploymentRow>> {
+                self.0.deployments(s, api, after, limit).await
+            }
+            async fn update_deployment(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                id: &str,
+                doc: &str,
+            ) -> certgate_store::Result<()> {
+                self.0.update_deployment(s, api, id, doc).await
+            }
+            async fn delete_deployment(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                id: &str,
+            ) -> certgate_store::Result<()> {
+                self.0.delete_deployment(s, api, id).await
+            }
+            async fn insert_stage(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                r: &certgate_store::StageRow,
+                q: u32,
+            ) -> certgate_store::Result<()> {
+                self.0.insert_stage(s, api, r, q).await
+            }
+            async fn stage(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                name: &str,
+            ) -> certgate_store::Result<Option<certgate_store::StageRow>> {
+                self.0.stage(s, api, name).await
+            }
+            async fn stages(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+            ) -> certgate_store::Result<Vec<certgate_store::StageRow>> {
+                self.0.stages(s, api).await
+            }
+            async fn update_stage(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                r: &certgate_store::StageRow,
+            ) -> certgate_store::Result<()> {
+                self.0.update_stage(s, api, r).await
+            }
+            async fn delete_stage(
+                &self,
+                s: &certgate_core::Scope,
+                api: &str,
+                name: &str,
+            ) -> certgate_store::Result<()> {
+                self.0.delete_stage(s, api, name).await
+            }
+            async fn certificate_users(
+                &self,
+                s: &certgate_core::Scope,
+                id: &str,
+            ) -> certgate_store::Result<Vec<(String, String)>> {
+                self.0.certificate_users(s, id).await
+            }
+            async fn scan_certificate_uses(
+                &self,
+                after: Option<&certgate_store::CertificateUse>,
+                limit: u32,
+            ) -> certgate_store::Result<Vec<certgate_store::CertificateUse>> {
+                self.0.scan_certificate_uses(after, limit).await
+            }
+        }
+    };
 }

@@ -18,6 +18,8 @@ const SECRET_CAUSE: &str = "disk on fire at /var/lib/secret-path";
 /// concurrent transaction.
 struct Faulty(DynStore);
 
+crate::delegate_rest_apis!(Faulty);
+
 impl Store for Faulty {
     fn engine(&self) -> &'static str {
         "faulty"

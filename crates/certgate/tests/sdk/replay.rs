@@ -42,6 +42,16 @@ impl IdSource for CountingIds {
         CertificateId::parse(std::str::from_utf8(&id).expect("ascii")).expect("a valid id")
     }
 
+    fn short_id(&self, len: usize) -> String {
+        let mut n = self.certificates.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut id = vec![b'0'; len];
+        for slot in id.iter_mut().rev() {
+            *slot = CertificateId::ALPHABET[(n % 36) as usize];
+            n /= 36;
+        }
+        String::from_utf8(id).expect("ascii")
+    }
+
     fn serial(&self) -> u64 {
         self.serials.fetch_add(1, Ordering::SeqCst) + 1
     }

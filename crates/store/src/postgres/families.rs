@@ -135,13 +135,34 @@ impl CertificateStore for PostgresStore {
         let params = certificates::key_params(scope, id);
         self.run(move |c| {
             Box::pin(async move {
-                match execute(&*c, &sql().certificates.delete, &params)
-                    .await
-                    .map_err(pg_error)?
-                {
-                    0 => Err(StoreError::NotFound),
-                    _ => Ok(()),
+                let tx = c.transaction().await.map_err(pg_error)?;
+                let result = async {
+                    // The row lock first: a stage taking the certificate holds the same lock, so
+                    // either it committed before and is seen below, or it waits and then finds the
+                    // certificate gone.
+                    if first(&tx, &sql().restapis.certificate_exists, &params, |_| Ok(()))
+                        .await?
+                        .is_none()
+                    {
+                        return Err(StoreError::NotFound);
+                    }
+                    let users = rows(
+                        &tx,
+                        &sql().restapis.certificate_users,
+                        &params,
+                        crate::restapis::pair,
+                    )
+                    .await?;
+                    if !users.is_empty() {
+                        return Err(StoreError::InUse(crate::restapis::stage_names(users)));
+                    }
+                    execute(&tx, &sql().certificates.delete, &params)
+                        .await
+                        .map(|_| ())
+                        .map_err(pg_error)
                 }
+                .await;
+                finish(tx, result).await
             })
         })
         .await

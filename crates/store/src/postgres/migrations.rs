@@ -43,6 +43,50 @@ pub const MIGRATIONS: &[Migration] = &[
         );
     "#,
     },
+    Migration {
+        version: 3,
+        name: "rest_apis_deployments_stages",
+        sql: r#"
+        CREATE TABLE rest_apis (
+            account     TEXT COLLATE "C" NOT NULL,
+            region      TEXT COLLATE "C" NOT NULL,
+            id          TEXT COLLATE "C" NOT NULL,
+            name        TEXT    NOT NULL,
+            endpoint    TEXT    NOT NULL,
+            created_at  BIGINT   NOT NULL,
+            version     BIGINT   NOT NULL,
+            api         TEXT    NOT NULL,
+            tree        TEXT    NOT NULL,
+            tags        TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, id)
+        );
+        CREATE TABLE deployments (
+            account     TEXT COLLATE "C" NOT NULL,
+            region      TEXT COLLATE "C" NOT NULL,
+            api_id      TEXT COLLATE "C" NOT NULL,
+            id          TEXT COLLATE "C" NOT NULL,
+            created_at  BIGINT   NOT NULL,
+            deployment  TEXT    NOT NULL,
+            snapshot    TEXT    NOT NULL,
+            PRIMARY KEY (account, region, api_id, id)
+        );
+        CREATE TABLE stages (
+            account                TEXT COLLATE "C" NOT NULL,
+            region                 TEXT COLLATE "C" NOT NULL,
+            api_id                 TEXT COLLATE "C" NOT NULL,
+            name                   TEXT COLLATE "C" NOT NULL,
+            deployment_id          TEXT COLLATE "C" NOT NULL,
+            client_certificate_id  TEXT COLLATE "C",
+            created_at             BIGINT   NOT NULL,
+            updated_at             BIGINT   NOT NULL,
+            version                BIGINT   NOT NULL,
+            stage                  TEXT    NOT NULL,
+            tags                   TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, api_id, name)
+        );
+        CREATE INDEX stages_by_certificate ON stages (account, region, client_certificate_id);
+    "#,
+    },
 ];
 
 /// The advisory lock every node takes before it looks at the schema version. It is one key for the

@@ -16,6 +16,7 @@
 mod config;
 mod families;
 mod migrations;
+mod restapis;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -119,9 +119,20 @@ impl CertificateStore for SqliteStore {
     async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()> {
         let params = certificates::key_params(scope, id);
         self.write(move |conn| {
-            match execute(conn, &sql().certificates.delete, &params).map_err(backend)? {
+            // One immediate transaction: no stage can take the certificate between the look for
+            // its users and the delete.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let users = rows(&tx, &sql().restapis.certificate_users, &params, |r| {
+                crate::restapis::pair(r)
+            })?;
+            if !users.is_empty() {
+                return Err(StoreError::InUse(crate::restapis::stage_names(users)));
+            }
+            match execute(&tx, &sql().certificates.delete, &params).map_err(backend)? {
                 0 => Err(StoreError::NotFound),
-                _ => Ok(()),
+                _ => tx.commit().map_err(backend),
             }
         })
         .await

@@ -38,6 +38,50 @@ pub const MIGRATIONS: &[Migration] = &[
         ) WITHOUT ROWID;
     ",
     },
+    Migration {
+        version: 3,
+        name: "rest_apis_deployments_stages",
+        sql: "
+        CREATE TABLE rest_apis (
+            account     TEXT NOT NULL,
+            region      TEXT NOT NULL,
+            id          TEXT NOT NULL,
+            name        TEXT    NOT NULL,
+            endpoint    TEXT    NOT NULL,
+            created_at  INTEGER  NOT NULL,
+            version     INTEGER  NOT NULL,
+            api         TEXT    NOT NULL,
+            tree        TEXT    NOT NULL,
+            tags        TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE deployments (
+            account     TEXT NOT NULL,
+            region      TEXT NOT NULL,
+            api_id      TEXT NOT NULL,
+            id          TEXT NOT NULL,
+            created_at  INTEGER  NOT NULL,
+            deployment  TEXT    NOT NULL,
+            snapshot    TEXT    NOT NULL,
+            PRIMARY KEY (account, region, api_id, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE stages (
+            account                TEXT NOT NULL,
+            region                 TEXT NOT NULL,
+            api_id                 TEXT NOT NULL,
+            name                   TEXT NOT NULL,
+            deployment_id          TEXT NOT NULL,
+            client_certificate_id  TEXT,
+            created_at             INTEGER  NOT NULL,
+            updated_at             INTEGER  NOT NULL,
+            version                INTEGER  NOT NULL,
+            stage                  TEXT    NOT NULL,
+            tags                   TEXT    NOT NULL DEFAULT '{}',
+            PRIMARY KEY (account, region, api_id, name)
+        ) WITHOUT ROWID;
+        CREATE INDEX stages_by_certificate ON stages (account, region, client_certificate_id);
+    ",
+    },
 ];
 
 /// Brings the schema up to date in one immediate transaction, so that two processes starting on the

@@ -6,6 +6,7 @@
 mod create;
 mod families;
 mod migrations;
+mod restapis;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

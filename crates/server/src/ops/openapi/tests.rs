@@ -25,7 +25,11 @@ fn describes_every_operation_of_the_catalogue_once() {
         .map(|r| r.name.to_string())
         .collect();
     assert_eq!(unique, expected);
-    assert_eq!(expected.len(), 8, "the eight client-certificate operations");
+    assert_eq!(
+        expected.len(),
+        44,
+        "the eight client-certificate operations and the REST API family's 36"
+    );
 }
 
 /// Each route's path, method, success status, query parameters and body members are the

@@ -1,0 +1,480 @@
+//! The REST API family: REST APIs (each with its resource tree), their deployments and their
+//! stages, in three tables. The store keeps each as a JSON document the service writes and reads
+//! (the model's shapes), plus the columns its rules need: the endpoint kind for the quotas, a
+//! version for compare-and-swap updates, a stage's deployment and client certificate.
+//!
+//! Rules that span rows hold inside the engine's transaction, on every node: a stage names a
+//! deployment of its API and a certificate of its scope that exist; a deployment or certificate a
+//! stage uses cannot be deleted; the quotas of REST APIs per scope and stages per API. Every change
+//! to an API's deployments or stages first locks the API's row, so these checks cannot go stale.
+
+use async_trait::async_trait;
+use certgate_core::{Scope, Tags};
+
+use crate::sql::{Columns, Dialect, Value};
+use crate::{tags, Result};
+
+/// A REST API as stored: `api` is its document without id, dates and tags; `tree` its resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestApiRow {
+    pub id: String,
+    pub name: String,
+    /// EDGE, REGIONAL or PRIVATE: which quota the API counts against.
+    pub endpoint: String,
+    pub created: i64,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i64,
+    pub api: String,
+    /// The resource tree; empty in pages of [`RestApiStore::rest_apis`], which do not read it.
+    pub tree: String,
+    pub tags: Tags,
+}
+
+/// A deployment: `doc` its description and other members, `snapshot` the tree it froze.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub created: i64,
+    pub doc: String,
+    /// Empty in pages of [`RestApiStore::deployments`], which do not read it.
+    pub snapshot: String,
+}
+
+/// A stage. The columns are the truth for the deployment, the certificate and the dates; `doc`
+/// holds every other member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRow {
+    pub name: String,
+    pub deployment_id: String,
+    pub client_certificate_id: Option<String>,
+    pub created: i64,
+    pub updated: i64,
+    pub version: i64,
+    pub doc: String,
+    pub tags: Tags,
+}
+
+/// A stage that presents a certificate, with where it lives, as the whole-store scan returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateUse {
+    pub scope: Scope,
+    pub api_id: String,
+    pub api_name: String,
+    pub stage: String,
+    pub client_certificate_id: String,
+}
+
+#[async_trait]
+pub trait RestApiStore: Send + Sync {
+    /// Stores a new REST API if the scope holds fewer than `quota` APIs of its endpoint class
+    /// (EDGE apart, REGIONAL and PRIVATE together); `IdTaken` if its id is.
+    async fn insert_rest_api(&self, scope: &Scope, row: &RestApiRow, quota: u32) -> Result<()>;
+
+    async fn rest_api(&self, scope: &Scope, id: &str) -> Result<Option<RestApiRow>>;
+
+    /// Up to `limit` REST APIs ordered by id after `after`, without their trees.
+    async fn rest_apis(&self, scope: &Scope, after: &str, limit: u32) -> Result<Vec<RestApiRow>>;
+
+    /// Replaces the document, tree and endpoint if the row is still at `row.version`: `Stale` if
+    /// another update came first, `NotFound` if the API is gone.
+    async fn update_rest_api(&self, scope: &Scope, row: &RestApiRow) -> Result<()>;
+
+    /// Removes the API with its deployments and stages.
+    async fn delete_rest_api(&self, scope: &Scope, id: &str) -> Result<()>;
+
+    /// Stores a deployment of the API (`NotFound` if there is no such API). With a stage, the
+    /// stage named so is moved to the new deployment, or created from `stage` (counted against
+    /// `stage_quota`) if the API has none of that name.
+    async fn insert_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        row: &DeploymentRow,
+        stage: Option<&StageRow>,
+        stage_quota: u32,
+    ) -> Result<()>;
+
+    async fn deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        id: &str,
+    ) -> Result<Option<DeploymentRow>>;
+
+    /// Up to `limit` deployments ordered by id after `after`, without their snapshots.
+    async fn deployments(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<DeploymentRow>>;
+
+    /// Replaces a deployment's document.
+    async fn update_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        id: &str,
+        doc: &str,
+    ) -> Result<()>;
+
+    /// Removes a deployment no stage points to: `InUse` naming the stages otherwise.
+    async fn delete_deployment(&self, scope: &Scope, api_id: &str, id: &str) -> Result<()>;
+
+    /// Stores a new stage: `NotFound` without the API, `Dangling("deployment")` if its deployment
+    /// does not exist, `IdTaken` if the name is, `QuotaExceeded` past `quota` stages.
+    async fn insert_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        row: &StageRow,
+        quota: u32,
+    ) -> Result<()>;
+
+    async fn stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<Option<StageRow>>;
+
+    /// Every stage of the API, ordered by name.
+    async fn stages(&self, scope: &Scope, api_id: &str) -> Result<Vec<StageRow>>;
+
+    /// Replaces a stage if it is still at `row.version` (`Stale` otherwise), after checking that
+    /// its deployment and its certificate exist (`Dangling("deployment")`,
+    /// `Dangling("certificate")`).
+    async fn update_stage(&self, scope: &Scope, api_id: &str, row: &StageRow) -> Result<()>;
+
+    async fn delete_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<()>;
+
+    /// The stages of the scope that present the certificate, as "stage of api-id" pairs ordered
+    /// by API and stage.
+    async fn certificate_users(
+        &self,
+        scope: &Scope,
+        certificate_id: &str,
+    ) -> Result<Vec<(String, String)>>;
+
+    /// Up to `limit` stages of every scope that present a certificate, ordered by (account,
+    /// region, api, stage), after `after`.
+    async fn scan_certificate_uses(
+        &self,
+        after: Option<&CertificateUse>,
+        limit: u32,
+    ) -> Result<Vec<CertificateUse>>;
+}
+
+/// The class an endpoint type counts in: AWS's quotas put EDGE apart from REGIONAL and PRIVATE.
+pub(crate) fn endpoint_class(endpoint: &str) -> &'static str {
+    if endpoint == "EDGE" {
+        "EDGE"
+    } else {
+        "OTHER"
+    }
+}
+
+const API_COLUMNS: &str = "id, name, endpoint, created_at, version, api, tags";
+const STAGE_COLUMNS: &str =
+    "name, deployment_id, client_certificate_id, created_at, updated_at, version, stage, tags";
+
+pub(crate) struct Sql {
+    pub api_count: String,
+    pub api_insert: String,
+    pub api_get: String,
+    pub api_lock: String,
+    pub api_list: String,
+    pub api_update: String,
+    pub api_delete: String,
+    pub api_delete_stages: String,
+    pub api_delete_deployments: String,
+    pub deployment_insert: String,
+    pub deployment_get: String,
+    pub deployment_list: String,
+    pub deployment_update: String,
+    pub deployment_delete: String,
+    pub deployment_exists: String,
+    pub deployment_users: String,
+    pub stage_count: String,
+    pub stage_insert: String,
+    pub stage_get: String,
+    pub stage_list: String,
+    pub stage_move: String,
+    pub stage_update: String,
+    pub stage_delete: String,
+    pub certificate_exists: String,
+    pub certificate_users: String,
+    pub scan_uses: String,
+}
+
+impl Sql {
+    pub(crate) fn new(d: Dialect) -> Self {
+        let scope = "account = $1 AND region = $2";
+        let api = format!("{scope} AND id = $3");
+        let child = format!("{scope} AND api_id = $3");
+        Sql {
+            api_count: d.statement(&format!(
+                "SELECT COUNT(*) FROM rest_apis WHERE {scope}
+                 AND (CASE WHEN endpoint = 'EDGE' THEN 'EDGE' ELSE 'OTHER' END) = $3"
+            )),
+            api_insert: d.statement(
+                "INSERT INTO rest_apis
+                    (account, region, id, name, endpoint, created_at, version, api, tags, tree)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            ),
+            api_get: d.statement(&format!(
+                "SELECT {API_COLUMNS}, tree FROM rest_apis WHERE {api}"
+            )),
+            api_lock: d.statement(&format!(
+                "SELECT version FROM rest_apis WHERE {api}{}",
+                d.lock_rows()
+            )),
+            api_list: d.statement(&format!(
+                "SELECT {API_COLUMNS} FROM rest_apis WHERE {scope} AND id > $3 ORDER BY id LIMIT $4"
+            )),
+            api_update: d.statement(&format!(
+                "UPDATE rest_apis SET name = $4, endpoint = $5, api = $6, tree = $7,
+                    version = version + 1
+                 WHERE {api} AND version = $8"
+            )),
+            api_delete: d.statement(&format!("DELETE FROM rest_apis WHERE {api}")),
+            api_delete_stages: d.statement(&format!("DELETE FROM stages WHERE {child}")),
+            api_delete_deployments: d.statement(&format!("DELETE FROM deployments WHERE {child}")),
+            deployment_insert: d.statement(
+                "INSERT INTO deployments (account, region, api_id, id, created_at, deployment, snapshot)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            ),
+            deployment_get: d.statement(&format!(
+                "SELECT id, created_at, deployment, snapshot FROM deployments
+                 WHERE {child} AND id = $4"
+            )),
+            deployment_list: d.statement(&format!(
+                "SELECT id, created_at, deployment, '' FROM deployments
+                 WHERE {child} AND id > $4 ORDER BY id LIMIT $5"
+            )),
+            deployment_update: d.statement(&format!(
+                "UPDATE deployments SET deployment = $5 WHERE {child} AND id = $4"
+            )),
+            deployment_delete: d.statement(&format!(
+                "DELETE FROM deployments WHERE {child} AND id = $4"
+            )),
+            deployment_exists: d.statement(&format!(
+                "SELECT COUNT(*) FROM deployments WHERE {child} AND id = $4"
+            )),
+            deployment_users: d.statement(&format!(
+                "SELECT name FROM stages WHERE {child} AND deployment_id = $4 ORDER BY name"
+            )),
+            stage_count: d.statement(&format!("SELECT COUNT(*) FROM stages WHERE {child}")),
+            stage_insert: d.statement(
+                "INSERT INTO stages (account, region, api_id, name, deployment_id,
+                    client_certificate_id, created_at, updated_at, version, stage, tags)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            ),
+            stage_get: d.statement(&format!(
+                "SELECT {STAGE_COLUMNS} FROM stages WHERE {child} AND name = $4"
+            )),
+            stage_list: d.statement(&format!(
+                "SELECT {STAGE_COLUMNS} FROM stages WHERE {child} ORDER BY name"
+            )),
+            stage_move: d.statement(&format!(
+                "UPDATE stages SET deployment_id = $5, updated_at = $6, version = version + 1
+                 WHERE {child} AND name = $4"
+            )),
+            stage_update: d.statement(&format!(
+                "UPDATE stages SET deployment_id = $5, client_certificate_id = $6,
+                    updated_at = $7, stage = $8, version = version + 1
+                 WHERE {child} AND name = $4 AND version = $9"
+            )),
+            stage_delete: d.statement(&format!("DELETE FROM stages WHERE {child} AND name = $4")),
+            certificate_exists: d.statement(&format!(
+                "SELECT id FROM client_certificates WHERE {api}{}",
+                d.lock_rows()
+            )),
+            certificate_users: d.statement(&format!(
+                "SELECT api_id, name FROM stages WHERE {scope} AND client_certificate_id = $3
+                 ORDER BY api_id, name"
+            )),
+            scan_uses: d.statement(
+                "SELECT s.account, s.region, s.api_id, r.name, s.name, s.client_certificate_id
+                 FROM stages s JOIN rest_apis r
+                   ON r.account = s.account AND r.region = s.region AND r.id = s.api_id
+                 WHERE s.client_certificate_id IS NOT NULL
+                   AND (s.account, s.region, s.api_id, s.name) > ($1, $2, $3, $4)
+                 ORDER BY s.account, s.region, s.api_id, s.name LIMIT $5",
+            ),
+        }
+    }
+}
+
+pub(crate) fn api_key(scope: &Scope, id: &str) -> Vec<Value> {
+    vec![
+        scope.account.as_str().into(),
+        scope.region.as_str().into(),
+        id.into(),
+    ]
+}
+
+pub(crate) fn child_key(scope: &Scope, api_id: &str, id: &str) -> Vec<Value> {
+    let mut params = api_key(scope, api_id);
+    params.push(id.into());
+    params
+}
+
+pub(crate) fn api_count_params(scope: &Scope, endpoint: &str) -> Vec<Value> {
+    api_key(scope, endpoint_class(endpoint))
+}
+
+pub(crate) fn api_insert_params(scope: &Scope, r: &RestApiRow) -> Result<Vec<Value>> {
+    let mut params = api_key(scope, &r.id);
+    params.extend([
+        Value::Text(r.name.clone()),
+        Value::Text(r.endpoint.clone()),
+        Value::Int(r.created),
+        Value::Int(r.version),
+        Value::Text(r.api.clone()),
+        Value::Text(tags::encode(&r.tags)?),
+        Value::Text(r.tree.clone()),
+    ]);
+    Ok(params)
+}
+
+pub(crate) fn api_update_params(scope: &Scope, r: &RestApiRow) -> Vec<Value> {
+    let mut params = api_key(scope, &r.id);
+    params.extend([
+        Value::Text(r.name.clone()),
+        Value::Text(r.endpoint.clone()),
+        Value::Text(r.api.clone()),
+        Value::Text(r.tree.clone()),
+        Value::Int(r.version),
+    ]);
+    params
+}
+
+pub(crate) fn list_params(key: Vec<Value>, after: &str, limit: u32) -> Vec<Value> {
+    let mut params = key;
+    params.push(after.into());
+    params.push(Value::Int(i64::from(limit)));
+    params
+}
+
+pub(crate) fn deployment_insert_params(
+    scope: &Scope,
+    api_id: &str,
+    r: &DeploymentRow,
+) -> Vec<Value> {
+    let mut params = child_key(scope, api_id, &r.id);
+    params.extend([
+        Value::Int(r.created),
+        Value::Text(r.doc.clone()),
+        Value::Text(r.snapshot.clone()),
+    ]);
+    params
+}
+
+pub(crate) fn stage_insert_params(scope: &Scope, api_id: &str, r: &StageRow) -> Result<Vec<Value>> {
+    let mut params = child_key(scope, api_id, &r.name);
+    params.extend([
+        Value::Text(r.deployment_id.clone()),
+        Value::OptionalText(r.client_certificate_id.clone()),
+        Value::Int(r.created),
+        Value::Int(r.updated),
+        Value::Int(r.version),
+        Value::Text(r.doc.clone()),
+        Value::Text(tags::encode(&r.tags)?),
+    ]);
+    Ok(params)
+}
+
+pub(crate) fn stage_move_params(scope: &Scope, api_id: &str, r: &StageRow) -> Vec<Value> {
+    let mut params = child_key(scope, api_id, &r.name);
+    params.extend([Value::Text(r.deployment_id.clone()), Value::Int(r.updated)]);
+    params
+}
+
+pub(crate) fn stage_update_params(scope: &Scope, api_id: &str, r: &StageRow) -> Vec<Value> {
+    let mut params = child_key(scope, api_id, &r.name);
+    params.extend([
+        Value::Text(r.deployment_id.clone()),
+        Value::OptionalText(r.client_certificate_id.clone()),
+        Value::Int(r.updated),
+        Value::Text(r.doc.clone()),
+        Value::Int(r.version),
+    ]);
+    params
+}
+
+pub(crate) fn scan_uses_params(after: Option<&CertificateUse>, limit: u32) -> Vec<Value> {
+    let (account, region, api, stage) = after.map_or(("", "", "", ""), |u| {
+        (
+            u.scope.account.as_str(),
+            u.scope.region.as_str(),
+            u.api_id.as_str(),
+            u.stage.as_str(),
+        )
+    });
+    vec![
+        account.into(),
+        region.into(),
+        api.into(),
+        stage.into(),
+        Value::Int(i64::from(limit)),
+    ]
+}
+
+/// A row of `api_get` (with the tree, `tree` true) or `api_list`.
+pub(crate) fn rest_api(row: &impl Columns, tree: bool) -> Result<RestApiRow> {
+    Ok(RestApiRow {
+        id: row.text(0)?,
+        name: row.text(1)?,
+        endpoint: row.text(2)?,
+        created: row.int(3)?,
+        version: row.int(4)?,
+        api: row.text(5)?,
+        tags: tags::decode(&row.text(6)?)?,
+        tree: if tree { row.text(7)? } else { String::new() },
+    })
+}
+
+pub(crate) fn deployment(row: &impl Columns) -> Result<DeploymentRow> {
+    Ok(DeploymentRow {
+        id: row.text(0)?,
+        created: row.int(1)?,
+        doc: row.text(2)?,
+        snapshot: row.text(3)?,
+    })
+}
+
+pub(crate) fn stage(row: &impl Columns) -> Result<StageRow> {
+    Ok(StageRow {
+        name: row.text(0)?,
+        deployment_id: row.text(1)?,
+        client_certificate_id: row.optional_text(2)?,
+        created: row.int(3)?,
+        updated: row.int(4)?,
+        version: row.int(5)?,
+        doc: row.text(6)?,
+        tags: tags::decode(&row.text(7)?)?,
+    })
+}
+
+pub(crate) fn pair(row: &impl Columns) -> Result<(String, String)> {
+    Ok((row.text(0)?, row.text(1)?))
+}
+
+/// `(api, stage)` pairs as [`crate::StoreError::InUse`] names them: "stage of api".
+pub(crate) fn stage_names(pairs: Vec<(String, String)>) -> Vec<String> {
+    pairs
+        .into_iter()
+        .map(|(api, stage)| format!("{stage} of {api}"))
+        .collect()
+}
+
+pub(crate) fn name(row: &impl Columns) -> Result<String> {
+    row.text(0)
+}
+
+pub(crate) fn certificate_use(row: &impl Columns) -> Result<CertificateUse> {
+    Ok(CertificateUse {
+        scope: crate::certificates::scope(row, 0)?,
+        api_id: row.text(2)?,
+        api_name: row.text(3)?,
+        stage: row.text(4)?,
+        client_certificate_id: row.text(5)?,
+    })
+}
