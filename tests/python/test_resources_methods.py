@@ -254,7 +254,7 @@ def test_get_resources_lists_method_names_and_embeds_methods(client, raw):
     mock_method(client, api_id, pets, "GET")
     client.put_method(restApiId=api_id, resourceId=pets, httpMethod="POST", authorizationType="NONE")
     # without embed: the names, each with an empty object (IMPORT::test_import_swagger_api / resources)
-    plain = raw.request("GET", f"/restapis/{api_id}/resources").json()["items"]
+    plain = raw.request("GET", f"/restapis/{api_id}/resources").json()["item"]  # the wire name of `items`
     by_path = {r["path"]: r for r in plain}
     assert by_path["/pets"]["resourceMethods"] == {"GET": {}, "POST": {}}
     assert "resourceMethods" not in by_path["/"]
