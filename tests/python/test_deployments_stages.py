@@ -595,3 +595,35 @@ def test_every_child_of_an_api_is_per_account_and_region(client, make_client):
     assert "description" not in stage and stage["deploymentId"] == dep
     assert len(client.get_resources(restApiId=api_id)["items"]) == 1
     assert len(client.get_deployments(restApiId=api_id)["items"]) == 1
+
+
+@pytest.mark.parametrize("name", ["prod", "my_stage", "v2-beta", "A1", "s" * 128])
+def test_valid_stage_names(client, name):
+    api_id, _ = deployable_api(client)
+    dep = client.create_deployment(restApiId=api_id)["id"]
+    assert client.create_stage(restApiId=api_id, stageName=name, deploymentId=dep)["stageName"] == name
+    assert client.get_stage(restApiId=api_id, stageName=name)["stageName"] == name
+    assert client.get_tags(resourceArn=stage_arn(api_id, name)).get("tags", {}) == {}
+
+
+@pytest.mark.parametrize("name", ["has space", "a.b", "a/b", "ünï", "s" * 129, ""])
+def test_invalid_stage_names_are_refused(client, raw, name):
+    api_id, _ = deployable_api(client)
+    dep = client.create_deployment(restApiId=api_id)["id"]
+    resp = raw.request("POST", f"/restapis/{api_id}/stages", json_body={"stageName": name, "deploymentId": dep})
+    assert_aws_error(resp, "BadRequestException", 400)
+    if name:  # what CreateDeployment does with stageName "" is not recorded
+        resp = raw.request("POST", f"/restapis/{api_id}/deployments", json_body={"stageName": name})
+        assert_aws_error(resp, "BadRequestException", 400)
+    assert client.get_stages(restApiId=api_id)["item"] == []
+
+
+def test_stage_cannot_point_at_a_deployment_of_another_api(client):
+    a, _ = api_with_stage(client, "prod", name="a")
+    b, _ = deployable_api(client, "b")
+    other = client.create_deployment(restApiId=b)["id"]
+    before = _stage(client, a)
+    err = client_error(client.update_stage, restApiId=a, stageName="prod",
+                       patchOperations=[op("replace", "/deploymentId", other)])
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404)
+    assert _stage(client, a) == before

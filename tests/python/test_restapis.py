@@ -569,3 +569,26 @@ def test_refused_create_over_quota_stores_nothing(server_factory):
         with pytest.raises(c.exceptions.LimitExceededException):
             c.create_rest_api(name="x", tags={"k": "v"})
     assert [i["id"] for i in c.get_rest_apis()["items"]] == [only]
+
+
+def test_position_of_another_account_or_region_is_refused(client, make_client):
+    for i in range(3):
+        client.create_rest_api(name=f"t{i}")
+    token = client.get_rest_apis(limit=1)["position"]
+    assert len(client.get_rest_apis(position=token, limit=500)["items"]) == 2
+    other_account = make_client(key=new_account())
+    other_account.create_rest_api(name="theirs")
+    for other in (other_account, make_client(region="eu-west-1")):
+        err = client_error(other.get_rest_apis, position=token)
+        assert_client_error(err, "BadRequestException", 400)
+
+
+def test_limit_exceeded_wire_shape(server_factory):
+    from certgate_helpers import RawClient
+
+    srv = server_factory(extra_args=("--max-rest-apis-edge", "1"))
+    raw = RawClient(srv.url, key="123456789012")
+    assert raw.request("POST", "/restapis", json_body={"name": "one"}).status_code == 201
+    resp = raw.request("POST", "/restapis", json_body={"name": "two"})
+    body_ = assert_aws_error(resp, "LimitExceededException", 429)
+    assert set(body_) <= {"message", "retryAfterSeconds"}

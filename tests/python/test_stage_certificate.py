@@ -431,3 +431,15 @@ def test_cli_errors_are_aws_shaped(server, tmp_path):
     assert res.returncode != 0
     assert "NotFoundException" in res.stderr and RESOURCE_NF in res.stderr
 
+
+
+def test_conflict_wire_shape(client, raw):
+    api_id, _ = api_with_stage(client, "prod")
+    cid = _cert(client)
+    _attach(client, api_id, cid)
+    resp = raw.request("DELETE", f"/clientcertificates/{cid}")
+    from certgate_helpers import assert_aws_error
+
+    b = assert_aws_error(resp, "ConflictException", 409)
+    assert set(b) == {"message"}
+    assert "prod" in b["message"]
