@@ -361,3 +361,32 @@ def test_integration_response_refusals(client):
                  "Member must satisfy regular expression pattern: [1-5]\\d\\d",
                  restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="wrong",
                  responseTemplates={"application/json": '"created"'}, selectionPattern="")
+
+
+def test_integration_request_parameter_values_must_be_strings(client, raw):
+    # test_put_integration_request_parameter_bool_type / put-integration-request-param-bool-value
+    api_id, rid = _api_with_method(client)
+    resp = raw.request("PUT", f"/restapis/{api_id}/resources/{rid}/methods/GET/integration", json_body={
+        "type": "HTTP_PROXY", "requestParameters": {"integration.request.path.testPath": True}})
+    assert resp.status_code == 400, resp.text
+    assert resp.headers.get("x-amzn-ErrorType", "").startswith("SerializationException"), resp.headers
+    expect_error(client.get_integration, "NotFoundException", 404, INTEGRATION_NF,
+                 restApiId=api_id, resourceId=rid, httpMethod="GET")
+
+
+def test_update_integration_request_parameters_are_checked_too(client):
+    api_id, rid = _api_with_method(client, "ANY", "{proxy+}")
+    client.update_method(restApiId=api_id, resourceId=rid, httpMethod="ANY",
+                         patchOperations=[op("add", "/requestParameters/method.request.path.proxy", "true")])
+    _put(client, api_id, rid, http_method="ANY", type="HTTP_PROXY", integrationHttpMethod="ANY",
+         uri="https://backend.example.com/{proxy}")
+    ok = client.update_integration(restApiId=api_id, resourceId=rid, httpMethod="ANY", patchOperations=[
+        op("add", "/requestParameters/integration.request.path.proxy", "method.request.path.proxy")])
+    assert ok["requestParameters"] == {"integration.request.path.proxy": "method.request.path.proxy"}
+    expect_error(client.update_integration, "BadRequestException", 400,
+                 "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+                 "[Invalid mapping expression parameter specified: method.request.header.Nope]",
+                 restApiId=api_id, resourceId=rid, httpMethod="ANY", patchOperations=[
+                     op("add", "/requestParameters/integration.request.header.X", "method.request.header.Nope")])
+    assert client.get_integration(restApiId=api_id, resourceId=rid, httpMethod="ANY")["requestParameters"] == {
+        "integration.request.path.proxy": "method.request.path.proxy"}

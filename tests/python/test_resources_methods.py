@@ -570,3 +570,46 @@ def test_child_resource_ids_have_six_characters_like_aws(client):
     for i in range(5):
         rid = _res(client, api_id, root, f"p{i}")["id"]
         assert SHORT_ID_RE.match(rid), rid
+
+
+def test_method_request_parameters_are_not_checked_against_the_path(client):
+    # test_put_integration_request_parameter_bool_type / bool-method: a path parameter on the root is accepted
+    api_id, root = new_api(client)
+    put = client.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                            requestParameters={"method.request.path.testPath": True})
+    assert status(put) == 201
+    assert put["requestParameters"] == {"method.request.path.testPath": True}
+
+
+def test_method_request_parameter_that_is_no_mapping_expression(client, raw):
+    # test_put_integration_request_parameter_bool_type / put-method-request-param-wrong-type
+    api_id, root = new_api(client)
+    resp = raw.request("PUT", f"/restapis/{api_id}/resources/{root}/methods/POST", json_body={
+        "authorizationType": "NONE", "requestParameters": {"method.request.path.testPath": True, "true": True}})
+    assert_aws_error(resp, "BadRequestException", 400,
+                     "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+                     "[Invalid mapping expression specified: true]")
+    expect_error(client.get_method, "NotFoundException", 404, METHOD_NF, restApiId=api_id, resourceId=root, httpMethod="POST")
+
+
+def test_update_method_authorizer_and_validator_rules(client):
+    # test_update_method_validation / wrong-auth-type, skip-auth-id-with-wrong-type, wrong-auth-id,
+    # unsupported-operation-2, wrong-req-validator-id
+    api_id, root = new_api(client)
+    client.put_method(restApiId=api_id, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    common = {"restApiId": api_id, "resourceId": root, "httpMethod": "ANY"}
+    custom = ("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS "
+              "requires a valid authorizer.")
+    expect_error(client.update_method, "BadRequestException", 400, custom,
+                 patchOperations=[op("replace", "/authorizationType", "CUSTOM")], **common)
+    ignored = client.update_method(patchOperations=[op("replace", "/authorizerId", "abc123")], **common)
+    assert body(ignored) == {"apiKeyRequired": False, "authorizationType": "NONE", "httpMethod": "ANY"}
+    expect_error(client.update_method, "BadRequestException", 400, custom,
+                 patchOperations=[op("replace", "/authorizationType", "CUSTOM"), op("replace", "/authorizerId", "abc123")],
+                 **common)
+    expect_error(client.update_method, "BadRequestException", 400,
+                 "Invalid patch operation specified. Must be one of: [replace]",
+                 patchOperations=[op("add", "/requestValidatorId", "wrong-id")], **common)
+    expect_error(client.update_method, "BadRequestException", 400, "Invalid Request Validator identifier specified",
+                 patchOperations=[op("replace", "/requestValidatorId", "fake-id")], **common)
+    assert body(client.get_method(**common)) == {"apiKeyRequired": False, "authorizationType": "NONE", "httpMethod": "ANY"}
