@@ -443,3 +443,32 @@ def test_conflict_wire_shape(client, raw):
     b = assert_aws_error(resp, "ConflictException", 409)
     assert set(b) == {"message"}
     assert "prod" in b["message"]
+
+
+# --- the console ---------------------------------------------------------------------------------------
+
+
+def test_console_shows_the_stages_a_certificate_serves(server_factory, monkeypatch):
+    import requests
+
+    monkeypatch.delenv("CERTGATE_CLOCK_OFFSET", raising=False)
+    monkeypatch.delenv("CERTGATE_NO_CONSOLE", raising=False)
+    monkeypatch.setenv("CERTGATE_ADMIN_CLOCK", "true")
+    srv = server_factory()
+    monkeypatch.delenv("CERTGATE_ADMIN_CLOCK")
+    account = new_account()
+    c = make_boto_client(srv.url, DEFAULT_REGION, account)
+    # a certificate issued 353 days ago expires in 12 days
+    r = requests.post(f"{srv.url}/_certgate/clock", json={"offsetSeconds": -353 * 86400}, timeout=10)
+    assert r.status_code == 200, r.text
+    expiring = _cert(c, description="old")
+    assert requests.post(f"{srv.url}/_certgate/clock", json={"offsetSeconds": 0}, timeout=10).status_code == 200
+    fresh = _cert(c, description="fresh")
+    api_id, _ = api_with_stage(c, "prod", name="payments-api")
+    _attach(c, api_id, expiring)
+    doc = requests.get(f"{srv.url}/_certgate/api/certificates", params={"account": account}, timeout=10).json()
+    rows = {row["id"]: row for row in doc["certificates"]}
+    assert rows[expiring]["status"] == "expiring"
+    used = json.dumps(rows[expiring])
+    assert "prod" in used and "payments-api" in used
+    assert "prod" not in json.dumps(rows[fresh])
