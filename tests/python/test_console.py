@@ -147,3 +147,44 @@ def test_console_page_in_headless_chromium(console_server, tmp_path):
     assert result["ok"] and result["rows"] == len(made)
     print(f"console screenshot: {result['screenshot']} ({result['screenshotBytes']} bytes)")
     assert (out / "console.png").stat().st_size == result["screenshotBytes"]
+
+
+def test_console_names_the_stages_that_break_when_a_certificate_expires(console_server):
+    """The REST API listing shows each stage with the certificate it presents; a certificate shows
+    the stages presenting it, and its expiry warning names them."""
+    srv = console_server
+    account = new_account()
+    c = make_boto_client(srv.url, "us-east-1", account)
+    # A certificate made 353 days less an hour ago expires in 12 days (and an hour).
+    set_offset(srv, -353 * DAY + 3600)
+    cert = c.generate_client_certificate(description="payments backend")["clientCertificateId"]
+    set_offset(srv, 0)
+    spare = c.generate_client_certificate()["clientCertificateId"]
+    api = c.create_rest_api(name="payments-api")
+    c.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                 authorizationType="NONE")
+    c.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET",
+                      type="MOCK")
+    deployment = c.create_deployment(restApiId=api["id"], stageName="prod")["id"]
+    c.update_stage(restApiId=api["id"], stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/clientCertificateId", "value": cert}])
+    c.create_stage(restApiId=api["id"], stageName="dev", deploymentId=deployment)
+    bare = c.create_rest_api(name="no-stages")
+
+    apis = requests.get(f"{srv.url}/_certgate/api/restapis?account={account}", timeout=10).json()
+    by_id = {a["id"]: a for a in apis["restApis"]}
+    assert by_id[api["id"]]["name"] == "payments-api"
+    assert by_id[api["id"]]["stages"] == [
+        {"stage": "dev", "deploymentId": deployment, "clientCertificateId": None},
+        {"stage": "prod", "deploymentId": deployment, "clientCertificateId": cert},
+    ]
+    assert by_id[bare["id"]]["stages"] == []
+
+    doc = requests.get(f"{srv.url}/_certgate/api/certificates?account={account}&within=30d",
+                       timeout=10).json()
+    certs = {x["id"]: x for x in doc["certificates"]}
+    assert certs[cert]["stages"] == [
+        {"restApiId": api["id"], "restApiName": "payments-api", "stage": "prod"}]
+    assert certs[cert]["warnings"] == [
+        "stage prod of payments-api presents a certificate that expires in 12 days"]
+    assert certs[spare]["stages"] == [] and certs[spare]["warnings"] == []

@@ -144,6 +144,76 @@ class Worker(threading.Thread):
                 time.sleep(0.05)
 
 
+class RestApiWorker(threading.Thread):
+    """Grows one REST API's resource tree and rewrites a stage's description while the server is
+    killed: every acknowledged resource must survive whole, in a tree whose paths still agree with
+    its parents, and the stage must hold a description it was told (or the one cut off)."""
+
+    def __init__(self, cluster: Cluster, stop: threading.Event, seed: int):
+        super().__init__(daemon=True)
+        self.cluster, self.stop, self.rng = cluster, stop, random.Random(seed)
+        self.account = new_account()
+        self.api_id = self.root = None
+        self.resources: dict[str, str] = {}     # acknowledged: id -> path
+        self.description = None                 # the last acknowledged stage description
+        self.in_doubt: set[str] = set()         # descriptions whose update was cut off
+        self.acked = 0
+        self.errors: list[str] = []
+
+    def setup(self, client) -> None:
+        # A set-up cut off by a kill starts again on a new API: only a whole one is worked on.
+        api = client.create_rest_api(name="crash")
+        api_id, root = api["id"], api["rootResourceId"]
+        client.put_method(restApiId=api_id, resourceId=root, httpMethod="GET",
+                          authorizationType="NONE")
+        client.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+        client.create_deployment(restApiId=api_id, stageName="prod")
+        self.api_id, self.root = api_id, root
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            client = make_boto_client(self.cluster.url(), DEFAULT_REGION, self.account)
+            try:
+                if self.api_id is None:
+                    self.setup(client)
+                elif self.rng.random() < 0.5:
+                    n += 1
+                    parent = self.rng.choice([self.root, *sorted(self.resources)])
+                    out = client.create_resource(restApiId=self.api_id, parentId=parent,
+                                                 pathPart=f"p{n}")
+                    self.resources[out["id"]] = out["path"]
+                else:
+                    wanted = f"d{self.rng.randrange(10**9)}"
+                    self.in_doubt.add(wanted)
+                    client.update_stage(restApiId=self.api_id, stageName="prod", patchOperations=[
+                        {"op": "replace", "path": "/description", "value": wanted}])
+                    self.in_doubt.discard(wanted)
+                    self.description = wanted
+                self.acked += 1
+            except ClientError as e:
+                self.errors.append(str(e.response["Error"]))
+            except BotoCoreError:
+                # Cut off by the kill: a resource may or may not exist; it was never acknowledged.
+                time.sleep(0.05)
+
+    def check(self, url: str) -> None:
+        if self.api_id is None:
+            return
+        client = make_boto_client(url, DEFAULT_REGION, self.account)
+        items = client.get_resources(restApiId=self.api_id, limit=500)["items"]
+        by_id = {r["id"]: r for r in items}
+        for rid, path in self.resources.items():
+            assert rid in by_id and by_id[rid]["path"] == path, f"acknowledged resource {rid} lost"
+        for r in items:
+            if r["id"] != self.root:
+                parent = by_id[r["parentId"]]
+                base = "" if parent["path"] == "/" else parent["path"]
+                assert r["path"] == f"{base}/{r['pathPart']}", r
+        stage = client.get_stage(restApiId=self.api_id, stageName="prod")
+        assert stage.get("description") in {self.description, *self.in_doubt}
+
+
 def check_worker(worker: Worker, url: str) -> None:
     client = make_boto_client(url, DEFAULT_REGION, worker.account)
     listed = list_all_ids(client)
@@ -178,7 +248,8 @@ def test_kill_9_at_random_points_loses_nothing_acknowledged(tmp_path, store, req
     cluster = Cluster(tmp_path, store)
     stop = threading.Event()
     workers = [Worker(cluster, stop, seed) for seed in range(WORKERS)]
-    for w in workers:
+    api_worker = RestApiWorker(cluster, stop, 99)
+    for w in [*workers, api_worker]:
         w.start()
     rng = random.Random(1234)
     deadline = time.monotonic() + CRASH_SECONDS
@@ -186,15 +257,16 @@ def test_kill_9_at_random_points_loses_nothing_acknowledged(tmp_path, store, req
     while time.monotonic() < deadline:
         # Kill at a random moment once the new process has acknowledged a random number of
         # requests, so every life of the server does some work however slow the machine is.
-        acked_before = sum(w.acked for w in workers)
+        acked_before = sum(w.acked for w in workers) + api_worker.acked
         wanted = rng.randint(2, 12)
-        while sum(w.acked for w in workers) - acked_before < wanted and time.monotonic() < deadline:
+        while sum(w.acked for w in workers) + api_worker.acked - acked_before < wanted \
+                and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(rng.uniform(0, 0.3))
         cluster.kill_and_restart()
         kills += 1
     stop.set()
-    for w in workers:
+    for w in [*workers, api_worker]:
         w.join(120)
     # A last kill with no traffic, then a clean restart for the checks.
     cluster.kill_and_restart()
@@ -205,6 +277,9 @@ def test_kill_9_at_random_points_loses_nothing_acknowledged(tmp_path, store, req
         for w in workers:
             assert not w.errors, w.errors[:5]
             check_worker(w, url)
+        assert not api_worker.errors, api_worker.errors[:5]
+        assert len(api_worker.resources) > 0, "the REST API worker acknowledged nothing"
+        api_worker.check(url)
     finally:
         cluster.srv.terminate()
 

@@ -225,12 +225,14 @@ def test_certs_list_json_and_table_show_every_field_and_no_key(server_factory, c
         "daysLeft": days_left,
         "status": "valid",
         "tags": {"env": "prod", "team": "payments"},
+        "stages": [],
+        "warnings": [],
     }
 
     table = certs_list(srv.store_url, "--account", account)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["ACCOUNT", "REGION", "ID", "DESCRIPTION", "CREATED", "EXPIRES", "DAYS", "LEFT", "STATUS"]
+    assert lines[0].split() == ["ACCOUNT", "REGION", "ID", "DESCRIPTION", "CREATED", "EXPIRES", "DAYS", "LEFT", "STATUS", "STAGES"]
     # The newline inside the description is a space in the table: one certificate, one line.
     fields = lines[1].split()
     assert fields[7] in ("364", "365")
@@ -239,6 +241,37 @@ def test_certs_list_json_and_table_show_every_field_and_no_key(server_factory, c
     assert len(lines) == 3
     for out in (table.stdout, json.dumps(doc)):
         assert "PRIVATE KEY" not in out and "BEGIN" not in out
+
+
+def test_certs_list_names_the_stages_a_cron_alert_is_about(server_factory, clean_clock_env):
+    """A certificate that a stage presents: the listing names the stage, and once the certificate
+    is within the window the warning says what will break."""
+    srv = server_factory()
+    account = new_account()
+    c = make_boto_client(srv.url, REGION, account)
+    cid = c.generate_client_certificate(description="payments backend")["clientCertificateId"]
+    api = c.create_rest_api(name="payments-api")
+    c.put_method(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="ANY",
+                 authorizationType="NONE")
+    c.put_integration(restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="ANY",
+                      type="HTTP_PROXY", integrationHttpMethod="ANY", uri="https://backend.example")
+    c.create_deployment(restApiId=api["id"], stageName="prod")
+    c.update_stage(restApiId=api["id"], stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/clientCertificateId", "value": cid}])
+
+    code, doc = listing(srv.store_url, "--account", account)
+    assert code == 0
+    [row] = doc["certificates"]
+    assert row["stages"] == [{"restApiId": api["id"], "restApiName": "payments-api", "stage": "prod"}]
+    assert row["warnings"] == []
+    table = certs_list(srv.store_url, "--account", account).stdout
+    assert table.splitlines()[1].endswith("prod of payments-api"), table
+
+    # 355 days on, the certificate expires within 30 days: exit 1, and the warning names the stage.
+    done = certs_list(srv.store_url, "--account", account, "--clock-offset", "355d")
+    assert done.returncode == 1, done.stderr
+    assert "warning: stage prod of payments-api presents a certificate that expires in 9 days" in done.stdout or \
+        "warning: stage prod of payments-api presents a certificate that expires in 10 days" in done.stdout, done.stdout
 
 
 def test_certs_list_errors_exit_2(tmp_path, clean_clock_env):

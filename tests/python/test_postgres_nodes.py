@@ -163,3 +163,59 @@ def test_pages_stay_consistent_while_another_node_writes(two_nodes):
         stop.set()
         t.join(timeout=120)
     assert set(list_all_ids(reader)) == before | set(written)
+
+
+@pytest.fixture
+def two_nodes_with_stage_quota(pg_schema, tmp_path):
+    nodes = [PgServer(store_url(pg_schema), tmp_path / f"node-{i}",
+                      extra_args=["--max-stages-per-api", "5", "--max-rest-apis-edge", "4"])
+             for i in range(2)]
+    for n in nodes:
+        n.start()
+    yield nodes
+    for n in nodes:
+        n.terminate()
+
+
+def test_stages_and_rest_api_quotas_hold_across_nodes(two_nodes_with_stage_quota):
+    """Both nodes see one set of REST APIs and stages; stage and REST API quotas are counted once
+    across nodes; a certificate a stage on one node presents cannot be deleted on the other."""
+    nodes = two_nodes_with_stage_quota
+    account = new_account()
+    a, b = (make_boto_client(n.url, key=account) for n in nodes)
+    api = a.create_rest_api(name="shared")
+    root = api["rootResourceId"]
+    b.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+    a.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = b.create_deployment(restApiId=api["id"])["id"]
+
+    clients = [a, b] * 6
+    barrier = threading.Barrier(12)
+
+    def create(i):
+        barrier.wait()
+        return outcome(clients[i].create_stage, restApiId=api["id"], stageName=f"s{i}",
+                       deploymentId=deployment)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(create, range(12)))
+    made = [r for r in results if r[0] == "ok"]
+    assert len(made) == 5, results
+    assert all(r == ("err", "LimitExceededException", 429) for r in results if r[0] != "ok"), results
+    for c in (a, b):
+        assert len(c.get_stages(restApiId=api["id"])["item"]) == 5
+
+    cert = b.generate_client_certificate()["clientCertificateId"]
+    stage = made[0][1]["stageName"]
+    a.update_stage(restApiId=api["id"], stageName=stage, patchOperations=[
+        {"op": "replace", "path": "/clientCertificateId", "value": cert}])
+    assert b.get_stage(restApiId=api["id"], stageName=stage)["clientCertificateId"] == cert
+    assert outcome(b.delete_client_certificate, clientCertificateId=cert)[1:] == ("ConflictException", 409)
+
+    # Edge REST APIs: four in all, whichever node is asked.
+    def create_api(i):
+        return outcome(clients[i].create_rest_api, name=f"api{i}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        apis = list(pool.map(create_api, range(8)))
+    assert sum(1 for r in apis if r[0] == "ok") == 3, apis  # "shared" is the fourth

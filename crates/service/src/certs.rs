@@ -133,6 +133,13 @@ fn cell(text: &str) -> String {
     }
 }
 
+/// A user-supplied text (a REST API's name) made safe for one line of its own.
+fn cell_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The human form: aligned columns, then one summary line.
 pub fn table(entries: &[&Entry], now: i64, window: i64, expiring: usize) -> String {
     let header = [
@@ -144,8 +151,9 @@ pub fn table(entries: &[&Entry], now: i64, window: i64, expiring: usize) -> Stri
         "EXPIRES",
         "DAYS LEFT",
         "STATUS",
+        "STAGES",
     ];
-    let rows: Vec<[String; 8]> = entries
+    let rows: Vec<[String; 9]> = entries
         .iter()
         .map(|e| {
             let c = &e.certificate;
@@ -158,6 +166,13 @@ pub fn table(entries: &[&Entry], now: i64, window: i64, expiring: usize) -> Stri
                 expiry::rfc3339(c.expires),
                 e.days_left(now).to_string(),
                 e.status(now, window).as_str().to_string(),
+                cell(
+                    &e.stages
+                        .iter()
+                        .map(|s| format!("{} of {}", s.stage, s.api_name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             ]
         })
         .collect();
@@ -183,6 +198,11 @@ pub fn table(entries: &[&Entry], now: i64, window: i64, expiring: usize) -> Stri
         .iter()
         .filter(|e| e.status(now, window) == ExpiryStatus::Expired)
         .count();
+    for e in entries {
+        for warning in e.warnings(now, window) {
+            out.push_str(&format!("warning: {}\n", cell_line(&warning)));
+        }
+    }
     out.push_str(&format!(
         "{} certificate(s) listed at {}; {expiring} expire within {} ({expired} already expired)\n",
         entries.len(),

@@ -4,7 +4,9 @@
 
 use certgate_core::expiry::{self, ExpiryStatus};
 use certgate_core::{AccountId, Certificate, Region, Scope};
-use certgate_store::{Scan, ScopedCertificate, Store, StoreError, SCAN_PAGE};
+use std::collections::BTreeMap;
+
+use certgate_store::{Scan, ScopedCertificate, StageListing, Store, StoreError, SCAN_PAGE};
 use serde_json::{json, Value};
 
 /// Which certificates to take; `None` means any.
@@ -21,11 +23,86 @@ impl Filter {
     }
 }
 
-/// One certificate with the scope it lives in.
+/// One certificate with the scope it lives in and the stages that present it.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub scope: Scope,
     pub certificate: Certificate,
+    pub stages: Vec<StageUse>,
+}
+
+/// A stage that presents a certificate: what breaks when the certificate expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageUse {
+    pub api_id: String,
+    pub api_name: String,
+    pub stage: String,
+}
+
+/// Up to `max` (REST API, stage) rows that pass `filter`, an API without stages once with none,
+/// and whether more matched.
+pub async fn stages(
+    store: &dyn Store,
+    filter: &Filter,
+    max: usize,
+) -> Result<(Vec<StageListing>, bool), StoreError> {
+    let mut out = Vec::new();
+    let mut after: Option<StageListing> = None;
+    loop {
+        let page = store.scan_stages(after.as_ref(), SCAN_PAGE).await?;
+        let full = page.len() == SCAN_PAGE as usize;
+        after = page.last().cloned();
+        for row in page {
+            if !filter.admits(&row.scope) {
+                continue;
+            }
+            if out.len() == max {
+                return Ok((out, true));
+            }
+            out.push(row);
+        }
+        if !full {
+            return Ok((out, false));
+        }
+    }
+}
+
+/// Gives every entry the stages that present its certificate.
+async fn attach_stages(
+    store: &dyn Store,
+    filter: &Filter,
+    entries: &mut [Entry],
+) -> Result<(), StoreError> {
+    let mut by_certificate: BTreeMap<(String, String, String), Vec<StageUse>> = BTreeMap::new();
+    // Bounded by the entries' count: at most 10 stages per API present one certificate each, and a
+    // listing is already bounded; the stage scan itself pages.
+    let (rows, _) = stages(store, filter, usize::MAX).await?;
+    for row in rows {
+        let (Some(stage), Some(certificate)) = (row.stage, row.client_certificate_id) else {
+            continue;
+        };
+        by_certificate
+            .entry((
+                row.scope.account.to_string(),
+                row.scope.region.to_string(),
+                certificate,
+            ))
+            .or_default()
+            .push(StageUse {
+                api_id: row.api_id,
+                api_name: row.api_name,
+                stage,
+            });
+    }
+    for e in entries {
+        let key = (
+            e.scope.account.to_string(),
+            e.scope.region.to_string(),
+            e.certificate.id.to_string(),
+        );
+        e.stages = by_certificate.remove(&key).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// The outcome of a bounded read: the entries, and whether more matched than `max` allowed.
@@ -38,6 +115,16 @@ pub struct Inventory {
 /// Reads up to `max` certificates that pass `filter`, in (account, region, id) order. One account
 /// and region are read with the scoped, indexed `list`; anything wider pages through `scan`.
 pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inventory, StoreError> {
+    let mut out = read_certificates(store, filter, max).await?;
+    attach_stages(store, filter, &mut out.entries).await?;
+    Ok(out)
+}
+
+async fn read_certificates(
+    store: &dyn Store,
+    filter: &Filter,
+    max: usize,
+) -> Result<Inventory, StoreError> {
     let mut out = Inventory::default();
     if let (Some(account), Some(region)) = (&filter.account, &filter.region) {
         let scope = Scope {
@@ -57,6 +144,7 @@ pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inve
                 out.entries.push(Entry {
                     scope: scope.clone(),
                     certificate,
+                    stages: Vec::new(),
                 });
             }
             if !full {
@@ -77,6 +165,7 @@ pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inve
             out.entries.push(Entry {
                 scope: stored.scope,
                 certificate: stored.certificate,
+                stages: Vec::new(),
             });
         }
     }
@@ -108,7 +197,37 @@ impl Entry {
             "daysLeft": self.days_left(now),
             "status": self.status(now, window).as_str(),
             "tags": c.tags,
+            "stages": self.stages.iter().map(|s| json!({
+                "restApiId": s.api_id,
+                "restApiName": s.api_name,
+                "stage": s.stage,
+            })).collect::<Vec<_>>(),
+            "warnings": self.warnings(now, window),
         })
+    }
+
+    /// What will break, in words: one line per stage presenting a certificate that expires
+    /// within the window (or has expired).
+    pub fn warnings(&self, now: i64, window: i64) -> Vec<String> {
+        if !self.status(now, window).needs_rotation() {
+            return Vec::new();
+        }
+        let days = self.days_left(now);
+        let plural = |n: i64| if n == 1 { "day" } else { "days" };
+        let when = match days {
+            d if d < 0 => format!("expired {} {} ago", -d, plural(-d)),
+            0 => "expires today".to_string(),
+            d => format!("expires in {d} {}", plural(d)),
+        };
+        self.stages
+            .iter()
+            .map(|s| {
+                format!(
+                    "stage {} of {} presents a certificate that {when}",
+                    s.stage, s.api_name
+                )
+            })
+            .collect()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod restapis;
 mod service;
 pub mod store_admin;
+mod store_errors;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

@@ -34,7 +34,7 @@ mod tags;
 pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
-pub use restapis::{CertificateUse, DeploymentRow, RestApiRow, RestApiStore, StageRow};
+pub use restapis::{DeploymentRow, RestApiRow, RestApiStore, StageListing, StageRow};
 pub use scan::{Page, Scan, ScanCursor, Scanned, SCAN_PAGE};
 pub use settings::SettingStore;
 pub use sqlite::SqliteStore;

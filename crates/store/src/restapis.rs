@@ -54,14 +54,16 @@ pub struct StageRow {
     pub tags: Tags,
 }
 
-/// A stage that presents a certificate, with where it lives, as the whole-store scan returns it.
+/// A REST API and one of its stages (or none, for an API without stages), as the whole-store
+/// scan of [`RestApiStore::scan_stages`] returns them for the console and `certgate certs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertificateUse {
+pub struct StageListing {
     pub scope: Scope,
     pub api_id: String,
     pub api_name: String,
-    pub stage: String,
-    pub client_certificate_id: String,
+    pub stage: Option<String>,
+    pub deployment_id: Option<String>,
+    pub client_certificate_id: Option<String>,
 }
 
 #[async_trait]
@@ -152,13 +154,13 @@ pub trait RestApiStore: Send + Sync {
         certificate_id: &str,
     ) -> Result<Vec<(String, String)>>;
 
-    /// Up to `limit` stages of every scope that present a certificate, ordered by (account,
-    /// region, api, stage), after `after`.
-    async fn scan_certificate_uses(
+    /// Up to `limit` (REST API, stage) rows of every scope, an API without stages once with no
+    /// stage, ordered by (account, region, api, stage) after `after`.
+    async fn scan_stages(
         &self,
-        after: Option<&CertificateUse>,
+        after: Option<&StageListing>,
         limit: u32,
-    ) -> Result<Vec<CertificateUse>>;
+    ) -> Result<Vec<StageListing>>;
 }
 
 /// The class an endpoint type counts in: AWS's quotas put EDGE apart from REGIONAL and PRIVATE.
@@ -200,7 +202,7 @@ pub(crate) struct Sql {
     pub stage_delete: String,
     pub certificate_exists: String,
     pub certificate_users: String,
-    pub scan_uses: String,
+    pub scan_stages: String,
 }
 
 impl Sql {
@@ -290,13 +292,15 @@ impl Sql {
                 "SELECT api_id, name FROM stages WHERE {scope} AND client_certificate_id = $3
                  ORDER BY api_id, name"
             )),
-            scan_uses: d.statement(
-                "SELECT s.account, s.region, s.api_id, r.name, s.name, s.client_certificate_id
-                 FROM stages s JOIN rest_apis r
-                   ON r.account = s.account AND r.region = s.region AND r.id = s.api_id
-                 WHERE s.client_certificate_id IS NOT NULL
-                   AND (s.account, s.region, s.api_id, s.name) > ($1, $2, $3, $4)
-                 ORDER BY s.account, s.region, s.api_id, s.name LIMIT $5",
+            // Every valid key sorts after the empty strings of the first page; an API without
+            // stages has the empty stage name, before any stage's.
+            scan_stages: d.statement(
+                "SELECT r.account, r.region, r.id, r.name, s.name, s.deployment_id,
+                        s.client_certificate_id
+                 FROM rest_apis r LEFT JOIN stages s
+                   ON s.account = r.account AND s.region = r.region AND s.api_id = r.id
+                 WHERE (r.account, r.region, r.id, COALESCE(s.name, '')) > ($1, $2, $3, $4)
+                 ORDER BY r.account, r.region, r.id, COALESCE(s.name, '') LIMIT $5",
             ),
         }
     }
@@ -399,13 +403,13 @@ pub(crate) fn stage_update_params(scope: &Scope, api_id: &str, r: &StageRow) -> 
     params
 }
 
-pub(crate) fn scan_uses_params(after: Option<&CertificateUse>, limit: u32) -> Vec<Value> {
+pub(crate) fn scan_stages_params(after: Option<&StageListing>, limit: u32) -> Vec<Value> {
     let (account, region, api, stage) = after.map_or(("", "", "", ""), |u| {
         (
             u.scope.account.as_str(),
             u.scope.region.as_str(),
             u.api_id.as_str(),
-            u.stage.as_str(),
+            u.stage.as_deref().unwrap_or(""),
         )
     });
     vec![
@@ -469,12 +473,13 @@ pub(crate) fn name(row: &impl Columns) -> Result<String> {
     row.text(0)
 }
 
-pub(crate) fn certificate_use(row: &impl Columns) -> Result<CertificateUse> {
-    Ok(CertificateUse {
+pub(crate) fn stage_listing(row: &impl Columns) -> Result<StageListing> {
+    Ok(StageListing {
         scope: crate::certificates::scope(row, 0)?,
         api_id: row.text(2)?,
         api_name: row.text(3)?,
-        stage: row.text(4)?,
-        client_certificate_id: row.text(5)?,
+        stage: row.optional_text(4)?,
+        deployment_id: row.optional_text(5)?,
+        client_certificate_id: row.optional_text(6)?,
     })
 }

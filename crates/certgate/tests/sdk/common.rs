@@ -52,6 +52,8 @@ pub struct Options {
     /// A pagination key set in the store before the service starts, so position tokens are the
     /// same from run to run.
     pub page_key: Option<[u8; 32]>,
+    /// The REST API family's quotas (AWS's defaults unless a test lowers them).
+    pub rest_apis: certgate_service::restapis::RestApiLimits,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             key_pool: None,
             ids: None,
             page_key: None,
+            rest_apis: Default::default(),
         }
     }
 }
@@ -124,7 +127,7 @@ impl Server {
             certgate_service::ServiceConfig {
                 max_certificates_per_region: options.max_certificates_per_region,
                 keygen_concurrency: 2,
-                rest_apis: Default::default(),
+                rest_apis: options.rest_apis,
             },
         );
         if let Some((capacity, workers)) = options.key_pool {
@@ -446,12 +449,12 @@ macro_rules! delegate_rest_apis {
             ) -> certgate_store::Result<Vec<(String, String)>> {
                 self.0.certificate_users(s, id).await
             }
-            async fn scan_certificate_uses(
+            async fn scan_stages(
                 &self,
-                after: Option<&certgate_store::CertificateUse>,
+                after: Option<&certgate_store::StageListing>,
                 limit: u32,
-            ) -> certgate_store::Result<Vec<certgate_store::CertificateUse>> {
-                self.0.scan_certificate_uses(after, limit).await
+            ) -> certgate_store::Result<Vec<certgate_store::StageListing>> {
+                self.0.scan_stages(after, limit).await
             }
         }
     };

@@ -80,6 +80,7 @@ mod paginate;
 mod pool;
 mod quota;
 mod replay;
+mod restapis;
 mod tags;
 mod throttle;
 mod update;

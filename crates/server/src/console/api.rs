@@ -55,6 +55,9 @@ fn param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
 
 /// Answers `GET /_certgate/api/…`, or `None` for a path that is not one of its routes.
 pub async fn get(console: &Console, path: &str, query: Option<&str>) -> Option<Response> {
+    if path == "/_certgate/api/restapis" {
+        return Some(rest_apis(console, query).await);
+    }
     let rest = path.strip_prefix("/_certgate/api/certificates")?;
     if rest.is_empty() {
         return Some(list(console, query).await);
@@ -66,21 +69,74 @@ pub async fn get(console: &Console, path: &str, query: Option<&str>) -> Option<R
     }
 }
 
-/// `GET /_certgate/api/certificates?account=&region=&within=30d`.
-async fn list(console: &Console, query: Option<&str>) -> Response {
+/// The account and region a console query names, or what is wrong with it.
+fn filter_of(query: Option<&str>) -> Result<Filter, &'static str> {
     let mut filter = Filter::default();
     if let Some(a) = param(query, "account") {
         match AccountId::parse(a) {
             Some(a) => filter.account = Some(a),
-            None => return error(StatusCode::BAD_REQUEST, "account must be twelve digits"),
+            None => return Err("account must be twelve digits"),
         }
     }
     if let Some(r) = param(query, "region") {
         match Region::parse(r) {
             Some(r) => filter.region = Some(r),
-            None => return error(StatusCode::BAD_REQUEST, "region is not a region name"),
+            None => return Err("region is not a region name"),
         }
     }
+    Ok(filter)
+}
+
+/// `GET /_certgate/api/restapis?account=&region=`: each REST API with its stages and the
+/// certificate each stage presents.
+async fn rest_apis(console: &Console, query: Option<&str>) -> Response {
+    let filter = match filter_of(query) {
+        Ok(f) => f,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let (rows, truncated) =
+        match inventory::stages(console.store.as_ref(), &filter, MAX_LISTED).await {
+            Ok(read) => read,
+            Err(e) => return store_failed(&e),
+        };
+    let mut apis: Vec<Value> = Vec::new();
+    for row in rows {
+        let same = apis.last().is_some_and(|a| {
+            a["account"] == row.scope.account.as_str()
+                && a["region"] == row.scope.region.as_str()
+                && a["id"] == row.api_id.as_str()
+        });
+        if !same {
+            apis.push(json!({
+                "account": row.scope.account.as_str(),
+                "region": row.scope.region.as_str(),
+                "id": row.api_id,
+                "name": row.api_name,
+                "stages": [],
+            }));
+        }
+        if let (Some(stage), Some(api)) = (row.stage, apis.last_mut()) {
+            if let Some(stages) = api["stages"].as_array_mut() {
+                stages.push(json!({
+                    "stage": stage,
+                    "deploymentId": row.deployment_id,
+                    "clientCertificateId": row.client_certificate_id,
+                }));
+            }
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({ "restApis": apis, "truncated": truncated }),
+    )
+}
+
+/// `GET /_certgate/api/certificates?account=&region=&within=30d`.
+async fn list(console: &Console, query: Option<&str>) -> Response {
+    let filter = match filter_of(query) {
+        Ok(f) => f,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
     let window = match expiry::parse_duration(param(query, "within").unwrap_or("30d")) {
         Ok(w) if w >= 0 => w,
         Ok(_) => return error(StatusCode::BAD_REQUEST, "within must not be negative"),

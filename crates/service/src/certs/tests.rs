@@ -12,7 +12,36 @@ fn entry(account: &str, n: usize, description: &str, expires: i64) -> Entry {
             expires,
             tags: Default::default(),
         },
+        stages: Vec::new(),
     }
+}
+
+#[test]
+fn a_certificate_names_the_stages_that_break_when_it_expires() {
+    let now = 1_000 * expiry::DAY;
+    let mut soon = entry("111111111111", 1, "payments", now + 12 * expiry::DAY);
+    soon.stages = vec![crate::inventory::StageUse {
+        api_id: "a1b2c3d4e5".into(),
+        api_name: "payments-api".into(),
+        stage: "prod".into(),
+    }];
+    let window = 30 * expiry::DAY;
+    assert_eq!(
+        soon.warnings(now, window),
+        ["stage prod of payments-api presents a certificate that expires in 12 days"]
+    );
+    let out = table(&[&soon], now, window, 1);
+    assert!(out.contains("prod of payments-api"), "{out}");
+    assert!(
+        out.contains(
+            "warning: stage prod of payments-api presents a certificate that expires in 12 days"
+        ),
+        "{out}"
+    );
+    // Outside the window, nothing to warn of.
+    assert!(soon.warnings(now, 5 * expiry::DAY).is_empty());
+    let json = soon.to_json(now, window);
+    assert_eq!(json["stages"][0]["restApiName"], "payments-api");
 }
 
 #[test]

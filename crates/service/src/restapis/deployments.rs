@@ -11,7 +11,7 @@ use certgate_store::{DeploymentRow, StoreError};
 
 use super::stages::{self, stage_quota_error};
 use super::{api_not_found, decode, encode, page_of, patch, Service};
-use crate::service::{from_store, ID_ATTEMPTS};
+use crate::store_errors::{from_store, ID_ATTEMPTS};
 
 const DEPLOYMENT_ID_LEN: usize = 6;
 

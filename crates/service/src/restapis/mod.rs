@@ -19,7 +19,7 @@ use certgate_core::{page, tags, Error, NotFound, Scope, Tags};
 use certgate_store::{RestApiRow, StoreError};
 use serde::de::DeserializeOwned;
 
-use crate::service::{from_store, ID_ATTEMPTS};
+use crate::store_errors::{from_store, ID_ATTEMPTS};
 use crate::Service;
 
 /// AWS's published default quotas of the family; each is a flag of `certgate serve`.

@@ -12,7 +12,7 @@ use certgate_core::{tags, CertificateId, Error, NotFound, Scope, Tags};
 use certgate_store::{StageRow, StoreError};
 
 use super::{api_not_found, decode, encode, patch, Service, CAS_ATTEMPTS};
-use crate::service::from_store;
+use crate::store_errors::from_store;
 
 const CACHE_SIZES: &[&str] = &["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
 

@@ -12,7 +12,7 @@ use tokio_postgres::error::SqlState;
 
 use super::{execute, finish, first, pg_error, quota_lock_key, rows, sql, PostgresStore};
 use crate::certificates;
-use crate::restapis::{self, CertificateUse, DeploymentRow, RestApiRow, StageRow};
+use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
 use crate::sql::{Columns as _, Value};
 use crate::{RestApiStore, Result, StoreError};
 
@@ -344,18 +344,18 @@ impl RestApiStore for PostgresStore {
         })
     }
 
-    async fn scan_certificate_uses(
+    async fn scan_stages(
         &self,
-        after: Option<&CertificateUse>,
+        after: Option<&StageListing>,
         limit: u32,
-    ) -> Result<Vec<CertificateUse>> {
-        let params = restapis::scan_uses_params(after, limit);
+    ) -> Result<Vec<StageListing>> {
+        let params = restapis::scan_stages_params(after, limit);
         plain!(self, |c| {
             rows(
                 c,
-                &sql().restapis.scan_uses,
+                &sql().restapis.scan_stages,
                 &params,
-                restapis::certificate_use,
+                restapis::stage_listing,
             )
             .await
         })

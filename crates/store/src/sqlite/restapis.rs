@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use super::{backend, execute, first, rows, sql, SqliteStore};
 use crate::certificates;
-use crate::restapis::{self, CertificateUse, DeploymentRow, RestApiRow, StageRow};
+use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
 use crate::sql::{Columns as _, Value};
 use crate::{RestApiStore, Result, StoreError};
 
@@ -314,15 +314,15 @@ impl RestApiStore for SqliteStore {
         .await
     }
 
-    async fn scan_certificate_uses(
+    async fn scan_stages(
         &self,
-        after: Option<&CertificateUse>,
+        after: Option<&StageListing>,
         limit: u32,
-    ) -> Result<Vec<CertificateUse>> {
-        let params = restapis::scan_uses_params(after, limit);
+    ) -> Result<Vec<StageListing>> {
+        let params = restapis::scan_stages_params(after, limit);
         self.read(move |conn| {
-            rows(conn, &sql().restapis.scan_uses, &params, |r| {
-                restapis::certificate_use(r)
+            rows(conn, &sql().restapis.scan_stages, &params, |r| {
+                restapis::stage_listing(r)
             })
         })
         .await

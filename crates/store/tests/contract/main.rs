@@ -9,6 +9,7 @@ use certgate_store::{DynStore, NewCertificate};
 
 mod certificates;
 mod keys;
+mod restapis;
 mod scan;
 mod settings;
 mod sqlite_only;
@@ -71,6 +72,14 @@ macro_rules! engines {
                 concurrent_tag_writes_are_never_lost,
                 tags_are_read_and_changed_by_resource,
                 concurrent_merges_never_pass_the_limit,
+            );
+            engines!(@family $open; restapis:
+                rest_apis_round_trip_and_update_by_version,
+                api_quota_counts_edge_apart_and_holds_under_concurrency,
+                stages_need_their_deployment_and_hold_their_quota,
+                a_used_deployment_or_certificate_is_not_deleted,
+                attaching_and_deleting_a_certificate_at_once_never_dangles,
+                deleting_an_api_takes_its_deployments_stages_and_tags,
             );
             engines!(@family $open; settings:
                 settings_are_set_once_or_replaced,

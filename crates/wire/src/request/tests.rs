@@ -10,6 +10,8 @@ fn parse(
 }
 
 use certgate_api::*;
+// The HTTP method, not the model's `Method` shape that the glob above also brings.
+use http::Method;
 
 fn id(s: &str) -> String {
     s.to_string()

@@ -1,9 +1,10 @@
-// The certgate console: reads /_certgate/api/certificates once per load and renders one table per
-// account and region. Every user-supplied text (descriptions, tags) goes in through textContent,
+// The certgate console: reads /_certgate/api/certificates and /_certgate/api/restapis once per
+// load and renders, per account and region, a table of certificates (with the stages presenting
+// each, and what breaks when one expires) and a table of REST API stages. Every user-supplied text (descriptions, tags) goes in through textContent,
 // never innerHTML, so it is shown and never interpreted.
 "use strict";
 
-const state = { data: null };
+const state = { data: null, apis: [] };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -48,7 +49,8 @@ function row(cert) {
   if (cert.status !== "valid") days.append(el("span", { class: "badge", text: cert.status }));
   const description = cert.description == null
     ? el("td", { class: "description" }, el("span", { class: "none", text: "none" }))
-    : el("td", { class: "description", text: cert.description });
+    : el("td", { class: "description" }, el("span", { text: cert.description }));
+  description.append(...stageLines(cert.stages || []));
   return el("tr", { class: cert.status, "data-id": cert.id, "data-status": cert.status },
     el("td", { class: "id", text: cert.id }),
     description,
@@ -59,17 +61,52 @@ function row(cert) {
     el("td", {}, el("a", { class: "pem", href: cert.pemUrl, download: `${cert.id}.pem`, text: "PEM" })));
 }
 
+// The stages that present the certificate, under its description: what breaks when it expires.
+function stageLines(stages) {
+  return stages.map((s) => el("span", { class: "stage", text: `presented by stage ${s.stage} of ${s.restApiName}` }));
+}
+
+// One row per stage (or one for an API without stages): the certificate each presents.
+function apiSection(apis) {
+  const rows = [];
+  for (const api of apis) {
+    const stages = api.stages.length ? api.stages : [null];
+    for (const s of stages) {
+      rows.push(el("tr", { "data-api": api.id, "data-stage": s ? s.stage : "" },
+        el("td", { class: "api", text: `${api.name} (${api.id})` }),
+        el("td", { class: "stage", text: s ? s.stage : "no stage" }),
+        el("td", { class: "deployment", text: s ? s.deploymentId : "" }),
+        el("td", { class: "certificate", text: s && s.clientCertificateId ? s.clientCertificateId : "none" })));
+    }
+  }
+  return el("div", { class: "apis" },
+    el("h3", { text: "REST APIs and the certificate each stage presents" }),
+    el("div", { class: "rows" },
+      el("table", {}, el("thead", {}, el("tr", {},
+        ...["REST API", "Stage", "Deployment", "Client certificate"].map((t) => el("th", { text: t })))),
+      el("tbody", {}, ...rows))));
+}
+
+function warningsList(certs) {
+  const warnings = certs.flatMap((c) => c.warnings || []);
+  if (warnings.length === 0) return null;
+  return el("ul", { class: "warnings", role: "alert" }, ...warnings.map((w) => el("li", { text: w })));
+}
+
 function scopeSection(account, region, certs) {
   const head = el("tr", {}, ...COLUMNS.map(([t]) => el("th", { text: t })));
   const body = el("tbody", {}, ...certs.map(row));
   const n = certs.length;
+  const apis = state.apis.filter((a) => a.account === account && a.region === region);
   return el("section", { class: "scope", "data-account": account, "data-region": region },
     el("h2", { text: `${account} / ${region} ` },
       el("span", { class: "count", text: `(${n} certificate${n === 1 ? "" : "s"})` })),
+    warningsList(certs),
     // The wrapper scrolls the table sideways when the window is narrower than the table can be.
     el("div", { class: "rows" },
       el("table", {}, el("colgroup", {}, ...COLUMNS.map(([, c]) => el("col", { class: c }))),
-        el("thead", {}, head), body)));
+        el("thead", {}, head), body)),
+    apis.length ? apiSection(apis) : null);
 }
 
 function fillSelect(select, values) {
@@ -125,6 +162,10 @@ async function load() {
     const body = await response.json();
     if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
     state.data = body;
+    const apis = await fetch("/_certgate/api/restapis", { cache: "no-store" });
+    const apiBody = await apis.json();
+    if (!apis.ok) throw new Error(apiBody.message || `HTTP ${apis.status}`);
+    state.apis = apiBody.restApis;
     error.hidden = true;
     const uniq = (f) => [...new Set(body.certificates.map(f))].sort();
     fillSelect(document.getElementById("account"), uniq((c) => c.account));
