@@ -472,3 +472,28 @@ def test_console_shows_the_stages_a_certificate_serves(server_factory, monkeypat
     used = json.dumps(rows[expiring])
     assert "prod" in used and "payments-api" in used
     assert "prod" not in json.dumps(rows[fresh])
+
+
+def test_readme_attach_flow_runs_as_written(server, tmp_path):
+    """The sh block of README's "REST APIs and stages" section, run by bash with only the endpoint's
+    port changed: every command succeeds and the stage ends up presenting the certificate."""
+    from certgate_helpers import REPO_ROOT
+
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("## REST APIs and stages", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "update-stage" in script and "/clientCertificateId" in script
+    account = new_account()
+    script = script.replace("http://127.0.0.1:4566", server.url).replace("AWS_ACCESS_KEY_ID=test",
+                                                                         f"AWS_ACCESS_KEY_ID={account}")
+    env = awscli_env(tmp_path, account)
+    env["PATH"] = str(REPO_ROOT / ".venv" / "bin") + ":" + env.get("PATH", "")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    c = make_boto_client(server.url, "us-east-1", account)
+    [api] = c.get_rest_apis()["items"]
+    [cert] = c.get_client_certificates()["items"]
+    stage = c.get_stage(restApiId=api["id"], stageName="prod")
+    assert stage["clientCertificateId"] == cert["clientCertificateId"]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == cert["clientCertificateId"]
