@@ -3,7 +3,7 @@ test_apigateway_integrations.py.snapshot.json and test_apigateway_api.py.snapsho
 
 import pytest
 
-from certgate_helpers import assert_client_error, client_error
+from certgate_helpers import assert_aws_error, assert_client_error, client_error
 from restapi_helpers import (
     INTEGRATION_NF,
     METHOD_NF,
@@ -390,3 +390,31 @@ def test_update_integration_request_parameters_are_checked_too(client):
                      op("add", "/requestParameters/integration.request.header.X", "method.request.header.Nope")])
     assert client.get_integration(restApiId=api_id, resourceId=rid, httpMethod="ANY")["requestParameters"] == {
         "integration.request.path.proxy": "method.request.path.proxy"}
+
+
+def test_integration_response_template_null_or_empty_is_stored_as_null(client, raw):
+    # test_put_integration_response_templates / put-integration-response-template-none, -template-empty
+    api_id, root = new_api(client)
+    mock_method(client, api_id, root)
+    path = f"/restapis/{api_id}/resources/{root}/methods/GET/integration/responses/200"
+    for value in (None, ""):
+        resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"application/json": value}})
+        assert resp.status_code == 201, resp.text
+        assert resp.json() == {"responseTemplates": {"application/json": None}, "selectionPattern": "", "statusCode": "200"}
+    resp = raw.request("PUT", path, json_body={"selectionPattern": ""})
+    assert resp.status_code == 201 and resp.json() == {"selectionPattern": "", "statusCode": "200"}
+
+
+def test_integration_response_template_key_must_be_a_content_type(client, raw):
+    # test_integration_response_invalid_responsetemplates / -1 (a number as template), -2 (a number as key)
+    api_id, root = new_api(client)
+    mock_method(client, api_id, root)
+    path = f"/restapis/{api_id}/resources/{root}/methods/GET/integration/responses/200"
+    resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"123": '{"statusCode": 200}'}})
+    assert_aws_error(resp, "BadRequestException", 400,
+                     "Validation Result: warnings : [], errors : [Invalid content type specified: 123]")
+    resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"application/json": 123}})
+    assert resp.status_code == 400, resp.text
+    assert resp.headers.get("x-amzn-ErrorType", "").startswith("SerializationException"), resp.headers
+    expect_error(client.get_integration_response, "NotFoundException", 404, STATUS_NF,
+                 restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")

@@ -613,3 +613,29 @@ def test_update_method_authorizer_and_validator_rules(client):
     expect_error(client.update_method, "BadRequestException", 400, "Invalid Request Validator identifier specified",
                  patchOperations=[op("replace", "/requestValidatorId", "fake-id")], **common)
     assert body(client.get_method(**common)) == {"apiKeyRequired": False, "authorizationType": "NONE", "httpMethod": "ANY"}
+
+
+def test_update_method_response_ops_outside_the_enum_are_listed_by_index(client):
+    # test_update_method_response_wrong_operations / -5, test_update_method_response_negative_tests
+    api_id, root = new_api(client)
+    mock_method(client, api_id, root)
+    client.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                               responseParameters={"method.response.header.my-header": False},
+                               responseModels={"application/json": "Empty"})
+    clause = ("Value 'wrong_op' at 'updateMethodResponseInput.patchOperations.{}.member.op' failed to satisfy "
+              "constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]")
+    expect_error(client.update_method_response, "ValidationException", 400,
+                 "2 validation errors detected: " + clause.format(1) + "; " + clause.format(3),
+                 restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200", patchOperations=[
+                     op("wrong_op", "/responseParameters/method.response.header.my-header", "true"),
+                     op("remove", "/responseModels/application~1json", "Empty"),
+                     op("wrong_op", "/responseModels/application~1json", "Empty"),
+                 ])
+    expect_error(client.update_method_response, "ValidationException", 400,
+                 "2 validation errors detected: " + clause.format(1) + "; Value 'wrong' at 'statusCode' failed to "
+                 "satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d",
+                 restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="wrong", patchOperations=[
+                     op("wrong_op", "/responseParameters/method.response.header.my-header", "true")])
+    # the valid remove in the refused request did not happen
+    assert client.get_method_response(restApiId=api_id, resourceId=root, httpMethod="GET",
+                                      statusCode="200")["responseModels"] == {"application/json": "Empty"}

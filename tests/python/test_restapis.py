@@ -592,3 +592,26 @@ def test_limit_exceeded_wire_shape(server_factory):
     resp = raw.request("POST", "/restapis", json_body={"name": "two"})
     body_ = assert_aws_error(resp, "LimitExceededException", 429)
     assert set(body_) <= {"message", "retryAfterSeconds"}
+
+
+def test_binary_media_types_dash_is_a_literal(client):
+    # test_update_rest_api_behaviour / update-rest-api-array: "-" is not "append", it is the type "-"
+    api_id = client.create_rest_api(name="bin")["id"]
+    resp = client.update_rest_api(restApiId=api_id, patchOperations=[op("add", "/binaryMediaTypes/-", "image/png")])
+    assert resp["binaryMediaTypes"] == ["-"]
+
+
+def test_create_with_both_endpoint_members_invalid_lists_both(client):
+    # test_create_rest_api_with_endpoint_configuration / create-with-invalid-ip-address-type-and-types
+    expect_error(
+        client.create_rest_api, "ValidationException", 400,
+        "2 validation errors detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' failed "
+        "to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: "
+        "[PRIVATE, EDGE, REGIONAL]]; Value 'wrong' at 'createRestApiInput.endpointConfiguration.ipAddressType' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack]",
+        name="x", endpointConfiguration={"ipAddressType": "wrong", "types": ["wrong"]},
+    )
+    # the enum errors come before the empty description (create-with-multiple-errors-1)
+    expect_error(client.create_rest_api, "ValidationException", 400, None, name="x", description="",
+                 endpointConfiguration={"ipAddressType": "wrong", "types": ["wrong"]})
+    assert count_rest_apis(client) == 0
