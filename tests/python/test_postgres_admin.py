@@ -235,3 +235,42 @@ def test_a_restart_logs_no_postgres_notice(pg_schema, tmp_path):
         log = srv.stderr()
         assert "ready" in log, log
         assert "NOTICE" not in log and "already exists" not in log, log
+
+
+def test_copy_carries_rest_apis_with_their_deployments_and_stages(server_factory, pg_schema, tmp_path):
+    """A team moving from SQLite to PostgreSQL keeps its REST APIs: the tree, the deployments and
+    the stage presenting its certificate, which still guards the certificate from deletion."""
+    account = new_account()
+    sqlite_node = server_factory()
+    c = make_boto_client(sqlite_node.url, key=account)
+    cert = c.generate_client_certificate()["clientCertificateId"]
+    api = c.create_rest_api(name="payments-api", tags={"team": "pay"})
+    pets = c.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="pets")
+    c.put_method(restApiId=api["id"], resourceId=pets["id"], httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api["id"], resourceId=pets["id"], httpMethod="GET", type="MOCK")
+    deployment = c.create_deployment(restApiId=api["id"], stageName="prod")["id"]
+    c.update_stage(restApiId=api["id"], stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/clientCertificateId", "value": cert}])
+    before = c.get_resources(restApiId=api["id"], embed=["methods"])["items"]
+    master_key = sqlite_node.store.parent / "master.key"
+    sqlite_url = sqlite_node.store_url
+    assert sqlite_node.terminate() == 0
+
+    pg_url = store_url(pg_schema)
+    res = run_certgate("copy", "--from", sqlite_url, "--to", pg_url)
+    assert res.returncode == 0, res.stderr
+    assert "copied 1 certificates and 1 REST APIs" in res.stdout, res.stdout
+    res = run_certgate("copy", "--from", sqlite_url, "--to", pg_url)
+    assert "copied 0 certificates and 0 REST APIs" in res.stdout and "2 already there" in res.stdout, res.stdout
+
+    node = PgServer(pg_url, tmp_path / "pg-node", extra_args=["--master-key-file", str(master_key)]).start()
+    try:
+        p = make_boto_client(node.url, key=account)
+        assert p.get_rest_api(restApiId=api["id"])["tags"] == {"team": "pay"}
+        assert p.get_resources(restApiId=api["id"], embed=["methods"])["items"] == before
+        stage = p.get_stage(restApiId=api["id"], stageName="prod")
+        assert (stage["deploymentId"], stage["clientCertificateId"]) == (deployment, cert)
+        err = client_error(p.delete_client_certificate, clientCertificateId=cert)
+        assert err.response["Error"]["Code"] == "ConflictException"
+    finally:
+        node.terminate()

@@ -167,7 +167,7 @@ def test_chunked_body_over_one_mib_is_rejected_with_413(raw):
         ("POST", "/clientcertificates/abcdef"),
         ("PUT", "/clientcertificates"),
         ("GET", "/"),
-        ("POST", "/restapis"),
+        ("POST", "/restapis/abcdefghij/nope"),
     ],
 )
 def test_unknown_route_gets_aws_shaped_error(raw, method, path):

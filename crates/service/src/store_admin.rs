@@ -1,8 +1,12 @@
 //! The store's maintenance commands: `certgate migrate` brings a store's schema up to date without
 //! serving, and `certgate copy` moves every certificate, keys included, from one store to another
-//! (say from the SQLite file a team started on to the PostgreSQL database it grew onto).
+//! (say from the SQLite file a team started on to the PostgreSQL database it grew onto), and then
+//! every REST API with its tree, deployments and stages.
 
-use certgate_store::{Scan, Store, StoreError, StoreUrl, StoredCertificate};
+use certgate_core::Scope;
+use certgate_store::{
+    Scan, StageListing, Store, StoreError, StoreUrl, StoredCertificate, SCAN_PAGE,
+};
 
 #[derive(Debug, Clone)]
 pub struct MigrateConfig {
@@ -30,6 +34,11 @@ pub struct CopyReport {
     /// Refused by the destination itself (a row it cannot hold), named in the log with the reason;
     /// the copy goes on with the next one, so one tenant's data never blocks everyone else's.
     pub refused: u64,
+    /// REST APIs written to the destination with their deployments and stages.
+    pub rest_apis: u64,
+    /// REST APIs already at the destination, identical (a re-run) or not: never overwritten; the
+    /// different ones are named in the log and counted as conflicting.
+    pub rest_apis_there: u64,
 }
 
 async fn open(url: &str) -> Result<(StoreUrl, certgate_store::DynStore), String> {
@@ -57,8 +66,12 @@ pub async fn copy(args: CopyConfig) -> Result<String, String> {
         .await
         .map_err(|e| format!("copy from {from_url} to {to_url} stopped: {e}"))?;
     let line = format!(
-        "copied {} certificates from {from_url} to {to_url}; {} already there, {} conflicting, {} refused",
-        report.copied, report.skipped, report.conflicting, report.refused
+        "copied {} certificates and {} REST APIs from {from_url} to {to_url}; {} already there, {} conflicting, {} refused",
+        report.copied,
+        report.rest_apis,
+        report.skipped + report.rest_apis_there,
+        report.conflicting,
+        report.refused
     );
     if report.refused > 0 {
         return Err(format!(
@@ -118,7 +131,87 @@ pub async fn copy_all(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, St
             }
         }
     }
+    copy_rest_apis(from, to, &mut report).await?;
     Ok(report)
+}
+
+/// Copies every REST API after the certificates its stages present: the API with its tree, then
+/// its deployments (each with its snapshot), then its stages, which name them. An API the
+/// destination already holds is compared, not overwritten, and its children are left as they are.
+async fn copy_rest_apis(
+    from: &dyn Store,
+    to: &dyn Store,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    let mut after: Option<StageListing> = None;
+    let mut last: Option<(Scope, String)> = None;
+    loop {
+        let page = from.scan_stages(after.as_ref(), SCAN_PAGE).await?;
+        let full = page.len() == SCAN_PAGE as usize;
+        after = page.last().cloned();
+        for row in page {
+            let key = (row.scope.clone(), row.api_id.clone());
+            // The rows of one API come together, one per stage.
+            if last.as_ref() == Some(&key) {
+                continue;
+            }
+            copy_rest_api(from, to, &row.scope, &row.api_id, report).await?;
+            last = Some(key);
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+async fn copy_rest_api(
+    from: &dyn Store,
+    to: &dyn Store,
+    scope: &Scope,
+    id: &str,
+    report: &mut CopyReport,
+) -> Result<(), StoreError> {
+    let Some(api) = from.rest_api(scope, id).await? else {
+        return Ok(());
+    };
+    match to.insert_rest_api(scope, &api, u32::MAX).await {
+        Ok(()) => report.rest_apis += 1,
+        Err(StoreError::IdTaken) => {
+            if to.rest_api(scope, id).await?.as_ref() != Some(&api) {
+                tracing::warn!(account = %scope.account, region = %scope.region, rest_api = id,
+                    "the destination holds this REST API with other content; not overwritten");
+                report.conflicting += 1;
+            } else {
+                report.rest_apis_there += 1;
+            }
+            return Ok(());
+        }
+        Err(StoreError::Backend(cause)) => {
+            tracing::warn!(account = %scope.account, region = %scope.region, rest_api = id, %cause,
+                "the destination refused this REST API; not copied");
+            report.refused += 1;
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
+    let mut after = String::new();
+    loop {
+        let page = from.deployments(scope, id, &after, SCAN_PAGE).await?;
+        for listed in &page {
+            if let Some(deployment) = from.deployment(scope, id, &listed.id).await? {
+                to.insert_deployment(scope, id, &deployment, None, u32::MAX)
+                    .await?;
+            }
+        }
+        match page.last() {
+            Some(d) if page.len() == SCAN_PAGE as usize => after = d.id.clone(),
+            _ => break,
+        }
+    }
+    for stage in from.stages(scope, id).await? {
+        to.insert_stage(scope, id, &stage, u32::MAX).await?;
+    }
+    Ok(())
 }
 
 /// The private keys are copied sealed, so the destination must be served with the source's master

@@ -513,3 +513,6 @@ fn patch_rest_api(api: &mut RestApi, step: &patch::Step<'_>) -> Result<(), Error
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

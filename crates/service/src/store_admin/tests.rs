@@ -54,7 +54,8 @@ async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
             copied: records.len() as u64,
             skipped: 0,
             conflicting: 0,
-            refused: 0
+            refused: 0,
+            ..CopyReport::default()
         }
     );
     assert_eq!(
@@ -69,7 +70,8 @@ async fn copies_every_scope_across_pages_and_a_rerun_changes_nothing() {
             copied: 0,
             skipped: records.len() as u64,
             conflicting: 0,
-            refused: 0
+            refused: 0,
+            ..CopyReport::default()
         }
     );
     assert_eq!(everything(to.as_ref()).await.len(), records.len());
@@ -95,7 +97,8 @@ async fn a_different_certificate_under_the_same_id_is_never_overwritten() {
             copied: 1,
             skipped: 0,
             conflicting: 1,
-            refused: 0
+            refused: 0,
+            ..CopyReport::default()
         }
     );
     let kept = to
@@ -140,4 +143,65 @@ async fn the_master_key_check_travels_with_the_sealed_keys() {
     let err = copy_all(from.as_ref(), fresh.as_ref()).await.unwrap_err();
     assert!(err.to_string().contains("rotation"), "{err}");
     assert!(everything(fresh.as_ref()).await.is_empty());
+}
+
+#[tokio::test]
+async fn rest_apis_travel_with_their_deployments_and_stages() {
+    use certgate_store::{DeploymentRow, RestApiRow, StageRow};
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (sqlite(&dir, "from.db").await, sqlite(&dir, "to.db").await);
+    let cert = record("111111111111", "us-east-1", 1);
+    from.import(&cert).await.unwrap();
+    let scope = cert.scope.clone();
+    let api = RestApiRow {
+        id: "aaaaaaaaaa".into(),
+        name: "payments-api".into(),
+        endpoint: "EDGE".into(),
+        created: 1,
+        version: 3,
+        api: "{}".into(),
+        tree: r#"[{"id":"root"}]"#.into(),
+        tags: Tags::from([("t".to_string(), "1".to_string())]),
+    };
+    from.insert_rest_api(&scope, &api, 10).await.unwrap();
+    let deployment = DeploymentRow {
+        id: "d00001".into(),
+        created: 2,
+        doc: "{}".into(),
+        snapshot: r#"[{"id":"root"}]"#.into(),
+    };
+    let stage = StageRow {
+        name: "prod".into(),
+        deployment_id: "d00001".into(),
+        client_certificate_id: Some(cert.certificate.id.to_string()),
+        created: 3,
+        updated: 4,
+        version: 2,
+        doc: "{}".into(),
+        tags: Tags::new(),
+    };
+    from.insert_deployment(&scope, "aaaaaaaaaa", &deployment, Some(&stage), 10)
+        .await
+        .unwrap();
+    let first = copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!((first.copied, first.rest_apis), (1, 1));
+    assert_eq!(to.rest_api(&scope, "aaaaaaaaaa").await.unwrap(), Some(api));
+    assert_eq!(
+        to.deployment(&scope, "aaaaaaaaaa", "d00001").await.unwrap(),
+        Some(deployment)
+    );
+    assert_eq!(
+        to.stage(&scope, "aaaaaaaaaa", "prod").await.unwrap(),
+        Some(stage)
+    );
+    // The copied stage still guards its certificate at the destination.
+    assert!(matches!(
+        to.delete(&scope, &cert.certificate.id).await,
+        Err(StoreError::InUse(_))
+    ));
+    let again = copy_all(from.as_ref(), to.as_ref()).await.unwrap();
+    assert_eq!(
+        (again.rest_apis, again.rest_apis_there, again.conflicting),
+        (0, 1, 0)
+    );
 }
