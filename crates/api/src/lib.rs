@@ -101,6 +101,20 @@ pub(crate) fn required<T>(value: Option<T>, member: &str) -> Result<T, Error> {
     })
 }
 
+/// An integer body member: JSON has one number type, and JSON Schema counts `5.0` as the integer
+/// 5 (schemathesis sends it), so a number with no fraction in the member's range is taken as that
+/// integer; `5.5`, or one out of range, is refused as before.
+pub(crate) fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    use serde::de::{Deserialize, Error as _, Unexpected};
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&n) => {
+            Ok(Some(n as i32))
+        }
+        Some(n) => Err(D::Error::invalid_value(Unexpected::Float(n), &"i32")),
+    }
+}
+
 /// A list query parameter that is not given at all is absent, not an empty list.
 pub(crate) fn non_empty(values: Vec<String>) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)

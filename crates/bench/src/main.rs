@@ -1,14 +1,15 @@
 //! `certgate-bench`: one command that measures certgate against its baselines on this machine and
 //! prints every figure with its ratio to the baseline.
 //!
-//! In one run it measures the raw RSA-2048 key rate on all cores, a hello-world server on the same
-//! HTTP stack, and then the certgate release binary: start-up time, memory, Get, List (25 and 500),
+//! In one run it measures the raw RSA-2048 key rate on all cores, a hello-world server and a server
+//! answering a fixed certificate JSON on the same HTTP stack, and then the certgate release binary: start-up time, memory, Get, List (25 and 500),
 //! Update and Generate (key pool warm, and with the pool off) at 1, 8 and 64 clients, and List at
 //! 10, 1,000 and 100,000 certificates in one region. See BENCHMARKS.md for what the figures mean.
 
 mod hello;
 mod load;
 mod proc;
+mod reads;
 mod report;
 mod seed;
 
@@ -45,15 +46,19 @@ struct Options {
     data_dir: Option<PathBuf>,
     /// The largest collection of the list-scaling phases.
     big: u64,
+    /// Rounds of `certgate-bench reads`.
+    rounds: usize,
 }
 
 const USAGE: &str =
     "usage: certgate-bench [--quick] [--startup-only] [--phase-secs N] [--certgate PATH] [--data-dir DIR]
+       certgate-bench reads [--rounds N] [--phase-secs N] [--certgate PATH]
 
   --quick          1-second phases and 10,000 instead of 100,000 certificates (about a minute)
   --startup-only   seed the database, then measure only start-up and idle memory
   --phase-secs N   seconds per measured phase (default 3)
   --certgate PATH  the certgate binary to measure (default: build target/release/certgate)
+  --rounds N       rounds of `reads` (default 3): the read path's ratios only, interleaved
   --data-dir DIR   where certgate's database lives during the run (default: the temp dir); its
                    disk's fsync latency bounds Generate and Update";
 
@@ -65,6 +70,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         certgate: None,
         data_dir: None,
         big: 100_000,
+        rounds: 3,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -80,6 +86,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 let secs: f64 = value()?.parse().map_err(|e| format!("--phase-secs: {e}"))?;
                 o.phase = Duration::from_secs_f64(secs.max(0.1));
             }
+            "--rounds" => o.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--certgate" => o.certgate = Some(PathBuf::from(value()?)),
             "--data-dir" => o.data_dir = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(USAGE.to_string()),
@@ -91,8 +98,13 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("hello") {
-        return match hello::main() {
+    let baseline = match args.first().map(String::as_str) {
+        Some("hello") => Some(false),
+        Some("fixed-certificate") => Some(true),
+        _ => None,
+    };
+    if let Some(certificate) = baseline {
+        return match hello::main(certificate) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("hello: {e}");
@@ -103,7 +115,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("load") {
         return load_only(&args[1..]);
     }
-    let options = match parse_args(&args) {
+    let reads_only = args.first().map(String::as_str) == Some("reads");
+    let args = if reads_only { &args[1..] } else { &args[..] };
+    let options = match parse_args(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");
@@ -121,7 +135,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(options)) {
+    let result = if reads_only {
+        runtime.block_on(reads::run(options))
+    } else {
+        runtime.block_on(run(options))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("certgate-bench: {e}");
@@ -428,6 +447,23 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
     }
     report.server("hello", started[0], hello_idle, hello.memory());
     hello.stop();
+
+    // The fixed certificate: the same stack answering a Get's 1.3 KB from memory.
+    let fixed_cert = Server::start(
+        "fixed certificate",
+        {
+            let mut command = Command::new(&exe);
+            command.arg("fixed-certificate");
+            command
+        },
+        &work.join("fixed.log"),
+    )
+    .await?;
+    for clients in CLIENTS {
+        let stats = load::run(fixed_cert.addr, clients, phase, hello_request.clone()).await;
+        report.fixed_certificate(clients, stats);
+    }
+    fixed_cert.stop();
 
     // certgate with a key pool.
     let server = Server::start("certgate", pooled(), &work.join("certgate.log")).await?;

@@ -106,7 +106,7 @@ impl Server {
     }
 
     /// CPU time the process has used so far, in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
+    pub fn cpu_ticks(&self) -> u64 {
         let stat =
             std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
         // Fields after the command name (which may hold spaces) start after the last ')'.

@@ -18,6 +18,8 @@ pub struct App {
     pub console: Option<crate::console::Console>,
     /// Authentication, read-only keys and throttling (`Access::default()` is open and unlimited).
     pub access: crate::access::Access,
+    /// Encoded answers of certificate reads, kept coherent by the store's change feed.
+    pub(crate) answers: Arc<crate::answers::Answers>,
 }
 
 impl App {
@@ -36,7 +38,9 @@ impl App {
                 capacity: pool.capacity() as u64,
             }));
         }
+        let answers = crate::answers::Answers::new(service.store().changes().clone());
         App {
+            answers,
             service: service.with_observer(metrics.clone()),
             metrics,
             ids,

@@ -5,6 +5,7 @@
 //! [`certgate_service::Service`] and knows nothing of the command line.
 
 pub mod access;
+mod answers;
 mod app;
 pub mod console;
 mod front;

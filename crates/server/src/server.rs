@@ -14,6 +14,7 @@ use certgate_wire::{AwsError, Caller, Operation, Output};
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
 
+use crate::answers::Key;
 use crate::app::App;
 use crate::limits::BodyLimits;
 use crate::ops::access::record;
@@ -97,6 +98,13 @@ fn to_wire(e: Error, request_id: &str) -> AwsError {
         tracing::error!(request_id, ?cause, "internal failure");
     }
     e.into()
+}
+
+/// What a request's operation came to: an output to encode (and perhaps keep, with the scope,
+/// key and feed epoch it was read under), or a kept answer's status and body.
+enum Answer {
+    Fresh(Output, Option<(certgate_core::Scope, Key, u64)>),
+    Kept(u16, bytes::Bytes),
 }
 
 /// Runs the operation on the service through the generated dispatch, in the caller's scope.
@@ -192,13 +200,24 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             parts.uri.query(),
             &body,
         )?;
-        run(&app.service, &principal.caller, op)
+        let key = Key::of(&op);
+        let scope = &principal.caller.scope;
+        if let Some(kept) = key.as_ref().and_then(|k| app.answers.get(scope, k)) {
+            return Ok(Answer::Kept(kept.0, kept.1));
+        }
+        // Before the read: an answer is kept only if no write was announced since.
+        let epoch = app.answers.epoch();
+        let output = run(&app.service, &principal.caller, op)
             .await
-            .map_err(|e| to_wire(e, &request_id))
+            .map_err(|e| to_wire(e, &request_id))?;
+        Ok(Answer::Fresh(
+            output,
+            key.map(|k| (scope.clone(), k, epoch)),
+        ))
     };
     // A panic is a bug, but it must still cost only its own request: the client gets an AWS-shaped
     // 500 with a request id to report, and the log says where it happened.
-    let result: Result<Output, AwsError> = match AssertUnwindSafe(handled).catch_unwind().await {
+    let result: Result<Answer, AwsError> = match AssertUnwindSafe(handled).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
             let what = panic
@@ -212,7 +231,17 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     };
 
     let mut response = match &result {
-        Ok(output) => certgate_wire::encode_output(output, &request_id),
+        Ok(Answer::Fresh(output, keep)) => {
+            let response = certgate_wire::encode_output(output, &request_id);
+            if let Some((scope, key, epoch)) = keep {
+                let kept = (response.status().as_u16(), response.body().clone());
+                app.answers.keep(scope, key.clone(), *epoch, kept);
+            }
+            response
+        }
+        Ok(Answer::Kept(status, body)) => {
+            certgate_wire::encode_kept(*status, body.clone(), &request_id)
+        }
         Err(error) => certgate_wire::encode_error(error, &request_id),
     };
     if close {

@@ -23,6 +23,7 @@ mod sqlite;
 mod url;
 
 mod certificates;
+pub mod changes;
 mod keys;
 mod restapis;
 mod scan;
@@ -32,6 +33,7 @@ mod statements;
 mod tags;
 
 pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};
+pub use changes::{Change, ChangeFeed, ChangeKind, Event, Subscriber};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
 pub use restapis::{DeploymentRow, RestApiRow, RestApiStore, StageListing, StageRow};
@@ -87,6 +89,14 @@ pub trait Store:
 {
     /// A short name of the engine, for logs and health reports.
     fn engine(&self) -> &'static str;
+
+    /// The feed that announces every write to this store, this process's and (on PostgreSQL)
+    /// every other node's: what a cache above the store subscribes to. A store that announces
+    /// nothing (a wrapper in a test, say) keeps the default, a feed that is never current, so
+    /// nothing above it answers from a cache.
+    fn changes(&self) -> &Arc<ChangeFeed> {
+        changes::never_current()
+    }
 }
 
 pub type DynStore = Arc<dyn Store>;

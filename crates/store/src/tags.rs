@@ -55,6 +55,20 @@ impl Resource<'_> {
         }
     }
 
+    /// What a change of this resource's tags announces on the change feed.
+    pub(crate) fn change(&self) -> (crate::ChangeKind, String) {
+        match self {
+            Resource::ClientCertificate(id) => (
+                crate::ChangeKind::ClientCertificate,
+                id.as_str().to_string(),
+            ),
+            Resource::RestApi(id) => (crate::ChangeKind::RestApi, (*id).to_string()),
+            Resource::Stage { api_id, name } => {
+                (crate::ChangeKind::Stage, format!("{api_id}/{name}"))
+            }
+        }
+    }
+
     /// The values of the kind's key columns, in their order.
     fn key(&self) -> Vec<&str> {
         match self {

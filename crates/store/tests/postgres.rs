@@ -1,11 +1,17 @@
 //! PostgreSQL-specific behaviour beyond the contract suite: versioned migrations that several nodes
-//! may run at once, and stores on different schemas of one database that never see each other.
+//! may run at once, stores on different schemas of one database that never see each other, and
+//! writes announced to every node on the schema.
 
 #[path = "support/postgres.rs"]
 mod pg;
 
 use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, SecretBytes};
-use certgate_store::{CertificateStore, NewCertificate, PostgresStore, StoreError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use certgate_store::{
+    CertificateStore, Event, NewCertificate, PostgresStore, Store, StoreError, Subscriber,
+};
 
 fn scope() -> Scope {
     Scope {
@@ -56,10 +62,10 @@ async fn nodes_starting_at_once_apply_each_migration_once() {
     for open in opens {
         open.await.unwrap().unwrap();
     }
-    assert_eq!(versions(&schema).await, vec![1, 2, 3]);
+    assert_eq!(versions(&schema).await, vec![1, 2, 3, 4]);
     // Opening again applies nothing.
     PostgresStore::open(&url).await.unwrap();
-    assert_eq!(versions(&schema).await, vec![1, 2, 3]);
+    assert_eq!(versions(&schema).await, vec![1, 2, 3, 4]);
 }
 
 #[tokio::test]
@@ -115,4 +121,90 @@ async fn an_unreachable_database_is_unavailable_within_the_connect_timeout() {
         .err()
         .expect("nothing listens on port 9");
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
+
+/// The ids of the changes a feed announced, `*` for "everything".
+#[derive(Default)]
+struct Ids(Mutex<Vec<String>>);
+
+impl Subscriber for Ids {
+    fn notify(&self, event: Event<'_>) {
+        let id = match event {
+            Event::Changed(c) => c.id.clone(),
+            Event::Everything => "*".into(),
+        };
+        self.0.lock().unwrap().push(id);
+    }
+}
+
+async fn current(store: &PostgresStore) {
+    let started = Instant::now();
+    while !store.changes().is_current() {
+        assert!(started.elapsed() < Duration::from_secs(5), "never current");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_node_is_announced_on_every_node_of_its_schema_within_a_second() {
+    let (schema, other) = (pg::unique_schema(), pg::unique_schema());
+    let _guards = (
+        pg::SchemaGuard(schema.clone()),
+        pg::SchemaGuard(other.clone()),
+    );
+    let writer = PostgresStore::open(&pg::url_for(&schema)).await.unwrap();
+    let reader = PostgresStore::open(&pg::url_for(&schema)).await.unwrap();
+    let elsewhere = PostgresStore::open(&pg::url_for(&other)).await.unwrap();
+    for store in [&writer, &reader, &elsewhere] {
+        current(store).await;
+    }
+    let (seen, seen_elsewhere) = (Arc::new(Ids::default()), Arc::new(Ids::default()));
+    reader.changes().subscribe(seen.clone());
+    elsewhere.changes().subscribe(seen_elsewhere.clone());
+    for id in ["aaaaaa", "bbbbbb", "cccccc"] {
+        let started = Instant::now();
+        writer.insert(&scope(), &cert(id), 10).await.unwrap();
+        while !seen.0.lock().unwrap().iter().any(|s| s == id) {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{id} not announced on the other node within a second"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    // A row written behind every node's back (by hand, by another tool) is announced too: the
+    // trigger, not certgate, sends the notification.
+    let started = Instant::now();
+    pg::raw_client(&schema)
+        .await
+        .execute(
+            "UPDATE client_certificates SET description = 'by hand' WHERE id = 'aaaaaa'",
+            &[],
+        )
+        .await
+        .unwrap();
+    while seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| *s == "aaaaaa")
+        .count()
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the hand-made write was not announced"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        !seen_elsewhere
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|s| s.len() == 6),
+        "another schema's store heard of these writes"
+    );
 }

@@ -13,7 +13,7 @@ pub mod sigv4;
 pub use auth::{caller, Caller, SigV4Credential};
 pub use error::AwsError;
 pub use request::{operation_id, parse_operation, parse_operation_with_headers, Operation};
-pub use response::{encode_error, encode_output, Output, Response};
+pub use response::{encode_error, encode_kept, encode_output, Output, Response};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -59,6 +59,17 @@ pub fn encode_output(output: &Output, request_id: &str) -> Response {
     finish(build(output.status(), body.len(), request_id), body)
 }
 
+/// An answer whose body was encoded earlier by [`encode_output`] (and kept), with this request's
+/// id: the same headers, byte for byte, as the first time.
+pub fn encode_kept(status: u16, body: Bytes, request_id: &str) -> Response {
+    let builder = build(status, body.len(), request_id);
+    builder.body(body).unwrap_or_else(|_| {
+        let mut r = http::Response::new(Bytes::new());
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    })
+}
+
 pub fn encode_error(error: &AwsError, request_id: &str) -> Response {
     let body = to_json(&ErrorJson {
         message: error.message(),

@@ -98,7 +98,11 @@ struct CreateRestApiRequestBody {
     clone_from: Option<String>,
     #[serde(rename = "binaryMediaTypes", default)]
     binary_media_types: Option<Vec<String>>,
-    #[serde(rename = "minimumCompressionSize", default)]
+    #[serde(
+        rename = "minimumCompressionSize",
+        default,
+        deserialize_with = "crate::integral"
+    )]
     minimum_compression_size: Option<i32>,
     #[serde(rename = "apiKeySource", default)]
     api_key_source: Option<String>,

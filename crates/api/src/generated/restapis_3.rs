@@ -339,7 +339,11 @@ struct PutIntegrationRequestBody {
     cache_key_parameters: Option<Vec<String>>,
     #[serde(rename = "contentHandling", default)]
     content_handling: Option<String>,
-    #[serde(rename = "timeoutInMillis", default)]
+    #[serde(
+        rename = "timeoutInMillis",
+        default,
+        deserialize_with = "crate::integral"
+    )]
     timeout_in_millis: Option<i32>,
     #[serde(rename = "tlsConfig", default)]
     tls_config: Option<TlsConfig>,

@@ -10,7 +10,7 @@ use certgate_core::{Error, NotFound, Scope};
 use certgate_store::{DeploymentRow, StoreError};
 
 use super::stages::{self, stage_quota_error};
-use super::{api_not_found, decode, encode, page_of, patch, Service};
+use super::{api_not_found, decode, encode, page_of, patch, storable, Service};
 use crate::store_errors::{from_store, ID_ATTEMPTS};
 
 const DEPLOYMENT_ID_LEN: usize = 6;
@@ -136,6 +136,10 @@ impl Service {
         scope: &Scope,
         input: certgate_api::GetDeploymentRequest,
     ) -> Result<Deployment, Error> {
+        storable(
+            &[&input.rest_api_id, &input.deployment_id],
+            deployment_not_found,
+        )?;
         let row = self
             .store
             .deployment(scope, &input.rest_api_id, &input.deployment_id)
@@ -156,6 +160,7 @@ impl Service {
         input: certgate_api::GetDeploymentsRequest,
     ) -> Result<Deployments, Error> {
         let api_id = input.rest_api_id.as_str();
+        storable(&[api_id], || api_not_found(scope, api_id))?;
         if self
             .store
             .rest_api(scope, api_id)
@@ -204,6 +209,7 @@ impl Service {
         let ops = patch::from_model(input.patch_operations);
         let steps = patch::steps(&ops, "updateDeploymentInput")?;
         let (api_id, id) = (input.rest_api_id.as_str(), input.deployment_id.as_str());
+        storable(&[api_id, id], deployment_not_found)?;
         let mut row = self
             .store
             .deployment(scope, api_id, id)
@@ -240,6 +246,7 @@ impl Service {
         rest_api_id: &str,
         id: &str,
     ) -> Result<(), Error> {
+        storable(&[rest_api_id, id], deployment_not_found)?;
         match self.store.delete_deployment(scope, rest_api_id, id).await {
             Err(StoreError::InUse(_)) => Err(Error::bad_request(
                 "Active stages pointing to this deployment must be moved or deleted",

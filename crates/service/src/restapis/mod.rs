@@ -65,6 +65,16 @@ pub(crate) fn api_not_found(scope: &Scope, id: &str) -> Error {
     })
 }
 
+/// PostgreSQL's text cannot hold the NUL character, so no stored id or name has one: a request
+/// naming one names nothing and is answered `missing()` without asking the store, whose query
+/// would fail on PostgreSQL (a 500 where SQLite answers the 404).
+pub(crate) fn storable(names: &[&str], missing: impl Fn() -> Error) -> Result<(), Error> {
+    if names.iter().any(|n| n.contains('\0')) {
+        return Err(missing());
+    }
+    Ok(())
+}
+
 pub(crate) fn decode<T: DeserializeOwned>(json: &str, what: &str) -> Result<T, Error> {
     serde_json::from_str(json)
         .map_err(|e| Error::internal(format!("stored {what} unreadable: {e}")))
@@ -111,6 +121,7 @@ impl Service {
         id: &str,
         missing: impl Fn() -> Error,
     ) -> Result<Loaded, Error> {
+        storable(&[id], &missing)?;
         let row = self
             .store
             .rest_api(scope, id)
@@ -167,6 +178,10 @@ impl Service {
     ) -> Result<RestApi, Error> {
         let tags = input.tags.clone().unwrap_or_default();
         tags::validate(&tags)?;
+        // The name is a column of its own: NUL is refused as in descriptions, on every engine.
+        storable(&[&input.name], || {
+            Error::bad_request("Invalid name: it must not contain the NUL character (U+0000)")
+        })?;
         let endpoint = create_endpoint(input.endpoint_configuration.as_ref())?;
         if let Some(source) = &input.api_key_source {
             patch::one_of(
@@ -315,6 +330,7 @@ impl Service {
     }
 
     pub async fn delete_rest_api(&self, scope: &Scope, id: &str) -> Result<(), Error> {
+        storable(&[id], || api_not_found(scope, id))?;
         match self.store.delete_rest_api(scope, id).await {
             Err(StoreError::NotFound) => Err(api_not_found(scope, id)),
             other => other.map_err(from_store),

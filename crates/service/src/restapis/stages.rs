@@ -11,7 +11,7 @@ use certgate_core::patch::Op;
 use certgate_core::{tags, CertificateId, Error, NotFound, Scope, Tags};
 use certgate_store::{StageRow, StoreError};
 
-use super::{api_not_found, decode, encode, patch, Service, CAS_ATTEMPTS};
+use super::{api_not_found, decode, encode, patch, storable, Service, CAS_ATTEMPTS};
 use crate::store_errors::from_store;
 
 const CACHE_SIZES: &[&str] = &["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
@@ -132,6 +132,8 @@ impl Service {
         input: certgate_api::CreateStageRequest,
     ) -> Result<Stage, Error> {
         let api_id = input.rest_api_id.clone();
+        storable(&[&api_id], || api_not_found(scope, &api_id))?;
+        storable(&[&input.deployment_id], deployment_missing)?;
         let row = new_stage(
             self,
             NewStage {
@@ -159,6 +161,7 @@ impl Service {
     }
 
     pub async fn get_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<Stage, Error> {
+        storable(&[api_id, name], stage_not_found)?;
         let row = self
             .store
             .stage(scope, api_id, name)
@@ -174,6 +177,7 @@ impl Service {
         api_id: &str,
         deployment_id: Option<&str>,
     ) -> Result<Stages, Error> {
+        storable(&[api_id], || api_not_found(scope, api_id))?;
         if self
             .store
             .rest_api(scope, api_id)
@@ -200,6 +204,7 @@ impl Service {
         let ops = patch::from_model(input.patch_operations);
         let steps = patch::steps(&ops, "updateStageInput")?;
         let api_id = input.rest_api_id.as_str();
+        storable(&[api_id, &input.stage_name], stage_not_found)?;
         for _ in 0..CAS_ATTEMPTS {
             let mut row = self
                 .store
@@ -211,6 +216,7 @@ impl Service {
             for step in &steps {
                 patch_stage(&mut row, &mut doc, step)?;
             }
+            storable(&[&row.deployment_id], deployment_missing)?;
             row.updated = self.clock.now();
             row.doc = encode(&Stage {
                 deployment_id: None,
@@ -237,6 +243,7 @@ impl Service {
     }
 
     pub async fn delete_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<(), Error> {
+        storable(&[api_id, name], stage_not_found)?;
         match self.store.delete_stage(scope, api_id, name).await {
             Err(StoreError::NotFound) => Err(stage_not_found()),
             other => other.map_err(from_store),

@@ -14,7 +14,8 @@ use crate::scan::ScanCursor;
 use crate::sql::Value;
 use crate::tags::{self, Resource, TagChange};
 use crate::{
-    settings, CertificateStore, KeyStore, Result, SettingStore, Store, StoreError, TagStore,
+    settings, CertificateStore, ChangeFeed, ChangeKind, KeyStore, Result, SettingStore, Store,
+    StoreError, TagStore,
 };
 
 /// Inserts one row; a taken (account, region, id) is `IdTaken`.
@@ -30,6 +31,21 @@ impl Store for PostgresStore {
     fn engine(&self) -> &'static str {
         "postgres"
     }
+
+    fn changes(&self) -> &std::sync::Arc<ChangeFeed> {
+        &self.changes
+    }
+}
+
+impl PostgresStore {
+    /// Announces a write of a certificate to this node once it has ended, whatever its outcome (a
+    /// call that timed out here may still commit), before its caller is answered. Other nodes
+    /// learn of it from the table's trigger when it commits.
+    fn announce<T>(&self, scope: &Scope, id: &CertificateId, result: Result<T>) -> Result<T> {
+        self.changes
+            .publish(ChangeKind::ClientCertificate, scope, id.as_str());
+        result
+    }
 }
 
 #[async_trait]
@@ -38,33 +54,35 @@ impl CertificateStore for PostgresStore {
         let lock = quota_lock_key(&self.schema, scope);
         let count_params = certificates::scope_params(scope);
         let params = certificates::insert_params(scope, &new.certificate, &new.private_key)?;
-        self.run(move |c| {
-            Box::pin(async move {
-                let tx = c.transaction().await.map_err(pg_error)?;
-                let result = async {
-                    // Held until commit or rollback: every node inserting into this scope queues
-                    // here, so the count below cannot go stale before the insert.
-                    execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[Value::Int(lock)])
-                        .await
-                        .map_err(pg_error)?;
-                    let count = first(
-                        &tx,
-                        &sql().certificates.count,
-                        &count_params,
-                        certificates::count,
-                    )
-                    .await?
-                    .unwrap_or(0);
-                    if count >= u64::from(quota) {
-                        return Err(StoreError::QuotaExceeded { limit: quota });
+        let result = self
+            .run(move |c| {
+                Box::pin(async move {
+                    let tx = c.transaction().await.map_err(pg_error)?;
+                    let result = async {
+                        // Held until commit or rollback: every node inserting into this scope queues
+                        // here, so the count below cannot go stale before the insert.
+                        execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[Value::Int(lock)])
+                            .await
+                            .map_err(pg_error)?;
+                        let count = first(
+                            &tx,
+                            &sql().certificates.count,
+                            &count_params,
+                            certificates::count,
+                        )
+                        .await?
+                        .unwrap_or(0);
+                        if count >= u64::from(quota) {
+                            return Err(StoreError::QuotaExceeded { limit: quota });
+                        }
+                        insert_row(&tx, &params).await
                     }
-                    insert_row(&tx, &params).await
-                }
-                .await;
-                finish(tx, result).await
+                    .await;
+                    finish(tx, result).await
+                })
             })
-        })
-        .await
+            .await;
+        self.announce(scope, &new.certificate.id, result)
     }
 
     async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>> {
@@ -118,54 +136,58 @@ impl CertificateStore for PostgresStore {
     ) -> Result<Certificate> {
         let mut params = certificates::key_params(scope, id);
         params.push(Value::OptionalText(description.map(str::to_string)));
-        self.run(move |c| {
-            Box::pin(async move {
-                // One `UPDATE … RETURNING`: atomic by itself, no transaction needed.
-                first(&*c, &sql().certificates.set_description, &params, |r| {
-                    certificates::certificate(r, 0)
+        let result = self
+            .run(move |c| {
+                Box::pin(async move {
+                    // One `UPDATE … RETURNING`: atomic by itself, no transaction needed.
+                    first(&*c, &sql().certificates.set_description, &params, |r| {
+                        certificates::certificate(r, 0)
+                    })
+                    .await?
+                    .ok_or(StoreError::NotFound)
                 })
-                .await?
-                .ok_or(StoreError::NotFound)
             })
-        })
-        .await
+            .await;
+        self.announce(scope, id, result)
     }
 
     async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()> {
         let params = certificates::key_params(scope, id);
-        self.run(move |c| {
-            Box::pin(async move {
-                let tx = c.transaction().await.map_err(pg_error)?;
-                let result = async {
-                    // The row lock first: a stage taking the certificate holds the same lock, so
-                    // either it committed before and is seen below, or it waits and then finds the
-                    // certificate gone.
-                    if first(&tx, &sql().restapis.certificate_exists, &params, |_| Ok(()))
-                        .await?
-                        .is_none()
-                    {
-                        return Err(StoreError::NotFound);
+        let result = self
+            .run(move |c| {
+                Box::pin(async move {
+                    let tx = c.transaction().await.map_err(pg_error)?;
+                    let result = async {
+                        // The row lock first: a stage taking the certificate holds the same lock, so
+                        // either it committed before and is seen below, or it waits and then finds the
+                        // certificate gone.
+                        if first(&tx, &sql().restapis.certificate_exists, &params, |_| Ok(()))
+                            .await?
+                            .is_none()
+                        {
+                            return Err(StoreError::NotFound);
+                        }
+                        let users = rows(
+                            &tx,
+                            &sql().restapis.certificate_users,
+                            &params,
+                            crate::restapis::pair,
+                        )
+                        .await?;
+                        if !users.is_empty() {
+                            return Err(StoreError::InUse(crate::restapis::stage_names(users)));
+                        }
+                        execute(&tx, &sql().certificates.delete, &params)
+                            .await
+                            .map(|_| ())
+                            .map_err(pg_error)
                     }
-                    let users = rows(
-                        &tx,
-                        &sql().restapis.certificate_users,
-                        &params,
-                        crate::restapis::pair,
-                    )
-                    .await?;
-                    if !users.is_empty() {
-                        return Err(StoreError::InUse(crate::restapis::stage_names(users)));
-                    }
-                    execute(&tx, &sql().certificates.delete, &params)
-                        .await
-                        .map(|_| ())
-                        .map_err(pg_error)
-                }
-                .await;
-                finish(tx, result).await
+                    .await;
+                    finish(tx, result).await
+                })
             })
-        })
-        .await
+            .await;
+        self.announce(scope, id, result)
     }
 
     async fn scan_certificates(
@@ -239,8 +261,10 @@ impl KeyStore for PostgresStore {
     async fn import(&self, record: &StoredCertificate) -> Result<()> {
         let params =
             certificates::insert_params(&record.scope, &record.certificate, &record.private_key)?;
-        self.run(move |c| Box::pin(async move { insert_row(&*c, &params).await }))
-            .await
+        let result = self
+            .run(move |c| Box::pin(async move { insert_row(&*c, &params).await }))
+            .await;
+        self.announce(&record.scope, &record.certificate.id, result)
     }
 }
 
@@ -261,27 +285,31 @@ impl TagStore for PostgresStore {
     ) -> Result<Tags> {
         let statements = sql().tags.of(resource.kind());
         let mut params = tags::key_params(scope, resource);
-        self.run(move |c| {
-            Box::pin(async move {
-                let tx = c.transaction().await.map_err(pg_error)?;
-                let result = async {
-                    // `FOR UPDATE`: a concurrent change to the same resource waits here and then
-                    // reads this one's committed result, so neither is lost.
-                    let current = first(&tx, &statements.read_for_update, &params, tags::tags)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
-                    let next = change.apply(current)?;
-                    params.push(Value::Text(tags::encode(&next)?));
-                    execute(&tx, &statements.write, &params)
-                        .await
-                        .map_err(pg_error)?;
-                    Ok(next)
-                }
-                .await;
-                finish(tx, result).await
+        let (kind, id) = resource.change();
+        let result = self
+            .run(move |c| {
+                Box::pin(async move {
+                    let tx = c.transaction().await.map_err(pg_error)?;
+                    let result = async {
+                        // `FOR UPDATE`: a concurrent change to the same resource waits here and then
+                        // reads this one's committed result, so neither is lost.
+                        let current = first(&tx, &statements.read_for_update, &params, tags::tags)
+                            .await?
+                            .ok_or(StoreError::NotFound)?;
+                        let next = change.apply(current)?;
+                        params.push(Value::Text(tags::encode(&next)?));
+                        execute(&tx, &statements.write, &params)
+                            .await
+                            .map_err(pg_error)?;
+                        Ok(next)
+                    }
+                    .await;
+                    finish(tx, result).await
+                })
             })
-        })
-        .await
+            .await;
+        self.changes.publish(kind, scope, &id);
+        result
     }
 }
 

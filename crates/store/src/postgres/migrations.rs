@@ -87,6 +87,41 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX stages_by_certificate ON stages (account, region, client_certificate_id);
     "#,
     },
+    // The change feed across nodes (`listen.rs`): every written row of a cached table is announced
+    // on `certgate_changes` as 'SCHEMA KIND ACCOUNT REGION KEY', delivered when its transaction
+    // commits. The function is one for every table: a trigger passes its kind and the columns
+    // that, after account and region, name a row (joined by '/'), so a new family adds only its
+    // trigger.
+    Migration {
+        version: 4,
+        name: "change_notifications",
+        sql: r#"
+        CREATE FUNCTION certgate_notify_change() RETURNS trigger LANGUAGE plpgsql AS $body$
+        DECLARE
+            r   JSONB;
+            key TEXT := '';
+        BEGIN
+            IF TG_OP = 'DELETE' THEN r := to_jsonb(OLD); ELSE r := to_jsonb(NEW); END IF;
+            FOR i IN 1 .. TG_NARGS - 1 LOOP
+                IF i > 1 THEN key := key || '/'; END IF;
+                key := key || (r ->> TG_ARGV[i]);
+            END LOOP;
+            PERFORM pg_notify('certgate_changes', TG_TABLE_SCHEMA || ' ' || TG_ARGV[0] || ' '
+                || (r ->> 'account') || ' ' || (r ->> 'region') || ' ' || key);
+            RETURN NULL;
+        END
+        $body$;
+        CREATE TRIGGER client_certificates_changes
+            AFTER INSERT OR UPDATE OR DELETE ON client_certificates
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('client-certificate', 'id');
+        CREATE TRIGGER rest_apis_changes
+            AFTER INSERT OR UPDATE OR DELETE ON rest_apis
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('rest-api', 'id');
+        CREATE TRIGGER stages_changes
+            AFTER INSERT OR UPDATE OR DELETE ON stages
+            FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('stage', 'api_id', 'name');
+    "#,
+    },
 ];
 
 /// The advisory lock every node takes before it looks at the schema version. It is one key for the

@@ -15,11 +15,13 @@
 
 mod config;
 mod families;
+mod listen;
 mod migrations;
 mod restapis;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use certgate_core::Scope;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -29,6 +31,7 @@ use tokio_postgres::{NoTls, Row};
 
 pub use config::PostgresUrl;
 
+use crate::changes::ChangeFeed;
 use crate::sql::Value;
 use crate::statements::Statements;
 use crate::{Result, StoreError};
@@ -38,6 +41,9 @@ pub struct PostgresStore {
     /// Part of every quota lock's key, so that stores in different schemas of one database never
     /// wait for each other.
     schema: String,
+    /// This node's writes are announced here as they end, every node's as they commit (through
+    /// the listening connection of `listen.rs`, which holds only a weak reference).
+    changes: Arc<ChangeFeed>,
 }
 
 type Op<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
@@ -181,7 +187,7 @@ impl PostgresStore {
     pub async fn open(url: &PostgresUrl) -> Result<Self> {
         let pg_config = url.config().map_err(StoreError::Backend)?;
         let manager = Manager::from_config(
-            pg_config,
+            pg_config.clone(),
             NoTls,
             ManagerConfig {
                 // A connection the server or the network closed is noticed and replaced when it is
@@ -200,11 +206,14 @@ impl PostgresStore {
         let store = PostgresStore {
             pool,
             schema: url.schema().unwrap_or_default().to_string(),
+            changes: ChangeFeed::confirmed(),
         };
         let schema = url.schema().map(str::to_string);
         store
             .run(move |c| Box::pin(async move { migrations::apply(c, schema.as_deref()).await }))
             .await?;
+        // After the migrations, which make the schema the listener reads its name from.
+        listen::spawn(pg_config, Arc::downgrade(&store.changes));
         Ok(store)
     }
 

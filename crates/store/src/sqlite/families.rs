@@ -13,7 +13,8 @@ use crate::scan::ScanCursor;
 use crate::sql::Value;
 use crate::tags::{self, Resource, TagChange};
 use crate::{
-    settings, CertificateStore, KeyStore, Result, SettingStore, Store, StoreError, TagStore,
+    settings, CertificateStore, ChangeFeed, ChangeKind, KeyStore, Result, SettingStore, Store,
+    StoreError, TagStore,
 };
 
 /// Inserts one row; a taken (account, region, id) is `IdTaken`.
@@ -31,6 +32,20 @@ impl Store for SqliteStore {
     fn engine(&self) -> &'static str {
         "sqlite"
     }
+
+    fn changes(&self) -> &std::sync::Arc<ChangeFeed> {
+        SqliteStore::changes(self)
+    }
+}
+
+impl SqliteStore {
+    /// Announces a write of a certificate once it has ended, whatever its outcome (a failed commit
+    /// may still have reached the file), before its caller is answered.
+    fn announce<T>(&self, scope: &Scope, id: &CertificateId, result: Result<T>) -> Result<T> {
+        self.changes()
+            .publish(ChangeKind::ClientCertificate, scope, id.as_str());
+        result
+    }
 }
 
 #[async_trait]
@@ -38,23 +53,25 @@ impl CertificateStore for SqliteStore {
     async fn insert(&self, scope: &Scope, new: &NewCertificate, quota: u32) -> Result<()> {
         let count_params = certificates::scope_params(scope);
         let params = certificates::insert_params(scope, &new.certificate, &new.private_key)?;
-        self.write(move |conn| {
-            // One writer connection and an immediate transaction: nothing can insert into the
-            // scope between the count and the insert.
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let count = first(&tx, &sql().certificates.count, &count_params, |r| {
-                certificates::count(r)
-            })?
-            .unwrap_or(0);
-            if count >= u64::from(quota) {
-                return Err(StoreError::QuotaExceeded { limit: quota });
-            }
-            insert_row(&tx, &params)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                // One writer connection and an immediate transaction: nothing can insert into the
+                // scope between the count and the insert.
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(backend)?;
+                let count = first(&tx, &sql().certificates.count, &count_params, |r| {
+                    certificates::count(r)
+                })?
+                .unwrap_or(0);
+                if count >= u64::from(quota) {
+                    return Err(StoreError::QuotaExceeded { limit: quota });
+                }
+                insert_row(&tx, &params)?;
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.announce(scope, &new.certificate.id, result)
     }
 
     async fn get(&self, scope: &Scope, id: &CertificateId) -> Result<Option<Certificate>> {
@@ -107,35 +124,39 @@ impl CertificateStore for SqliteStore {
     ) -> Result<Certificate> {
         let mut params = certificates::key_params(scope, id);
         params.push(Value::OptionalText(description.map(str::to_string)));
-        self.write(move |conn| {
-            first(conn, &sql().certificates.set_description, &params, |r| {
-                certificates::certificate(r, 0)
-            })?
-            .ok_or(StoreError::NotFound)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                first(conn, &sql().certificates.set_description, &params, |r| {
+                    certificates::certificate(r, 0)
+                })?
+                .ok_or(StoreError::NotFound)
+            })
+            .await;
+        self.announce(scope, id, result)
     }
 
     async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()> {
         let params = certificates::key_params(scope, id);
-        self.write(move |conn| {
-            // One immediate transaction: no stage can take the certificate between the look for
-            // its users and the delete.
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let users = rows(&tx, &sql().restapis.certificate_users, &params, |r| {
-                crate::restapis::pair(r)
-            })?;
-            if !users.is_empty() {
-                return Err(StoreError::InUse(crate::restapis::stage_names(users)));
-            }
-            match execute(&tx, &sql().certificates.delete, &params).map_err(backend)? {
-                0 => Err(StoreError::NotFound),
-                _ => tx.commit().map_err(backend),
-            }
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                // One immediate transaction: no stage can take the certificate between the look for
+                // its users and the delete.
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(backend)?;
+                let users = rows(&tx, &sql().restapis.certificate_users, &params, |r| {
+                    crate::restapis::pair(r)
+                })?;
+                if !users.is_empty() {
+                    return Err(StoreError::InUse(crate::restapis::stage_names(users)));
+                }
+                match execute(&tx, &sql().certificates.delete, &params).map_err(backend)? {
+                    0 => Err(StoreError::NotFound),
+                    _ => tx.commit().map_err(backend),
+                }
+            })
+            .await;
+        self.announce(scope, id, result)
     }
 
     async fn scan_certificates(
@@ -200,7 +221,8 @@ impl KeyStore for SqliteStore {
     async fn import(&self, record: &StoredCertificate) -> Result<()> {
         let params =
             certificates::insert_params(&record.scope, &record.certificate, &record.private_key)?;
-        self.write(move |conn| insert_row(conn, &params)).await
+        let result = self.write(move |conn| insert_row(conn, &params)).await;
+        self.announce(&record.scope, &record.certificate.id, result)
     }
 }
 
@@ -221,21 +243,25 @@ impl TagStore for SqliteStore {
     ) -> Result<Tags> {
         let statements = sql().tags.of(resource.kind());
         let mut params = tags::key_params(scope, resource);
+        let (kind, id) = resource.change();
         // An immediate transaction on the one writer connection: no other write runs between the
         // read and the write, so concurrent changes never lose each other's tags.
-        self.write(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let current = first(&tx, &statements.read_for_update, &params, |r| tags::tags(r))?
-                .ok_or(StoreError::NotFound)?;
-            let next = change.apply(current)?;
-            params.push(Value::Text(tags::encode(&next)?));
-            execute(&tx, &statements.write, &params).map_err(backend)?;
-            tx.commit().map_err(backend)?;
-            Ok(next)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(backend)?;
+                let current = first(&tx, &statements.read_for_update, &params, |r| tags::tags(r))?
+                    .ok_or(StoreError::NotFound)?;
+                let next = change.apply(current)?;
+                params.push(Value::Text(tags::encode(&next)?));
+                execute(&tx, &statements.write, &params).map_err(backend)?;
+                tx.commit().map_err(backend)?;
+                Ok(next)
+            })
+            .await;
+        self.changes().publish(kind, scope, &id);
+        result
     }
 }
 

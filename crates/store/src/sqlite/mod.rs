@@ -14,9 +14,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use certgate_core::SecretBytes;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use crate::changes::ChangeFeed;
 use crate::sql::Value;
 use crate::statements::Statements;
 use crate::{Result, StoreError};
+
+/// How often the writer connection asks whether another process committed to the file.
+const DATA_VERSION_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// How many reads run at once, each on its own connection. Reads beyond this wait for a connection
 /// instead of opening one: opening a connection costs far more than a keyed lookup, and a machine
@@ -29,6 +33,9 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    /// Every write of this process is announced here after it ends; another process's, within
+    /// `DATA_VERSION_POLL` (see `watch_other_writers`).
+    changes: Arc<ChangeFeed>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     /// One permit per connection in `readers`, so the pool never grows past `MAX_READERS`.
@@ -72,6 +79,11 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     // go through the WAL, so durability and other processes sharing the file are unaffected.
     conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     Ok(conn)
+}
+
+/// What `PRAGMA data_version` says on `conn`: it changes when another connection commits.
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
 }
 
 /// Every row of a statement, each mapped by the family's shared mapping.
@@ -163,14 +175,54 @@ impl SqliteStore {
         migrations::apply(&mut writer)
             .map_err(backend)?
             .map_err(StoreError::Backend)?;
-        Ok(SqliteStore {
+        let version = data_version(&writer).map_err(backend)?;
+        let store = SqliteStore {
             inner: Arc::new(Inner {
                 path,
+                changes: ChangeFeed::always_current(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 read_permits: tokio::sync::Semaphore::new(MAX_READERS),
             }),
-        })
+        };
+        store.watch_other_writers(version);
+        Ok(store)
+    }
+
+    pub(crate) fn changes(&self) -> &Arc<ChangeFeed> {
+        &self.inner.changes
+    }
+
+    /// Announces [`crate::Event::Everything`] whenever another connection (another process on
+    /// the same file: `certgate copy` into a live store, a second server) has committed. The
+    /// writer connection's `PRAGMA data_version` changes exactly then: this process's own
+    /// commits go through that connection and leave it alone, and its readers never write. The
+    /// poll ends when the store is dropped; outside a tokio runtime there is none.
+    fn watch_other_writers(&self, mut last: i64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let inner = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(DATA_VERSION_POLL).await;
+                let Some(strong) = inner.upgrade() else {
+                    return;
+                };
+                let version = tokio::task::spawn_blocking(move || {
+                    let version = data_version(&lock(&strong.writer)).ok();
+                    (version, strong)
+                })
+                .await;
+                let Ok((Some(version), strong)) = version else {
+                    continue;
+                };
+                if version != last {
+                    strong.changes.publish_everything();
+                }
+                last = version;
+            }
+        });
     }
 
     /// Runs `f` on the write connection on a blocking thread.

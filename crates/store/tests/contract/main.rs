@@ -8,6 +8,7 @@ use certgate_core::{AccountId, Certificate, CertificateId, Region, Scope, Secret
 use certgate_store::{DynStore, NewCertificate};
 
 mod certificates;
+mod changes;
 mod keys;
 mod restapis;
 mod scan;
@@ -80,6 +81,10 @@ macro_rules! engines {
                 a_used_deployment_or_certificate_is_not_deleted,
                 attaching_and_deleting_a_certificate_at_once_never_dangles,
                 deleting_an_api_takes_its_deployments_stages_and_tags,
+            );
+            engines!(@family $open; changes:
+                every_write_is_announced_before_it_returns,
+                the_feed_becomes_current,
             );
             engines!(@family $open; settings:
                 settings_are_set_once_or_replaced,

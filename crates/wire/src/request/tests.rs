@@ -385,3 +385,35 @@ fn unknown_routes() {
         );
     }
 }
+
+/// Found by schemathesis: JSON Schema counts `769539.0` as an integer, and serde refused it for
+/// an i32 member. A number without a fraction is that integer; a fraction or an i32 overflow is
+/// still a 400.
+#[test]
+fn integer_members_take_integral_numbers() {
+    let size = |body: &str| match parse(Method::POST, "/restapis", None, body) {
+        Ok(Operation::CreateRestApi(input)) => Ok(input.minimum_compression_size),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.code()),
+    };
+    assert_eq!(
+        size(r#"{"name":"a","minimumCompressionSize":1024}"#),
+        Ok(Some(1024))
+    );
+    assert_eq!(
+        size(r#"{"name":"a","minimumCompressionSize":769539.0}"#),
+        Ok(Some(769539))
+    );
+    assert_eq!(
+        size(r#"{"name":"a","minimumCompressionSize":-0.0}"#),
+        Ok(Some(0))
+    );
+    assert_eq!(
+        size(r#"{"name":"a","minimumCompressionSize":null}"#),
+        Ok(None)
+    );
+    for bad in ["1.5", "2147483648", "1e300", "\"5\"", "true"] {
+        let body = format!(r#"{{"name":"a","minimumCompressionSize":{bad}}}"#);
+        assert_eq!(size(&body), Err("BadRequestException"), "{bad}");
+    }
+}

@@ -6,7 +6,7 @@ use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Integration
 
 use super::*;
 
-fn op(op: Op, path: &str, value: &str) -> PatchOperation {
+pub(super) fn op(op: Op, path: &str, value: &str) -> PatchOperation {
     PatchOperation::builder()
         .op(op)
         .path(path)
@@ -34,7 +34,7 @@ macro_rules! refused {
 }
 
 /// A REST API with `/pets/{id}` and a GET on it integrated with an HTTP backend.
-async fn api_with_method(client: &Client) -> (String, String, String) {
+pub(super) async fn api_with_method(client: &Client) -> (String, String, String) {
     let api = client
         .create_rest_api()
         .name("pets")
@@ -696,132 +696,5 @@ async fn quotas_and_endpoint_defaults() {
     assert_ne!(next.items()[0].id(), deployments.items()[0].id());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deployment_freezes_the_tree_and_moves_rename_the_subtree() {
-    let server = Server::start().await;
-    let client = server.client();
-    let (api_id, root, item) = api_with_method(&client).await;
-    let first = client
-        .create_deployment()
-        .rest_api_id(&api_id)
-        .send()
-        .await
-        .unwrap();
-    client
-        .put_method()
-        .rest_api_id(&api_id)
-        .resource_id(&root)
-        .http_method("POST")
-        .authorization_type("AWS_IAM")
-        .send()
-        .await
-        .unwrap();
-    client
-        .put_integration()
-        .rest_api_id(&api_id)
-        .resource_id(&root)
-        .http_method("POST")
-        .r#type(IntegrationType::Mock)
-        .send()
-        .await
-        .unwrap();
-    let second = client
-        .create_deployment()
-        .rest_api_id(&api_id)
-        .send()
-        .await
-        .unwrap();
-    let summary = |id: String| {
-        let client = client.clone();
-        let api_id = api_id.clone();
-        async move {
-            let d = client
-                .get_deployment()
-                .rest_api_id(&api_id)
-                .deployment_id(id)
-                .embed("apisummary")
-                .send()
-                .await
-                .unwrap();
-            let summary = d.api_summary().cloned().unwrap_or_default();
-            summary
-                .into_iter()
-                .map(|(path, methods)| (path, methods.into_keys().collect::<BTreeSet<_>>()))
-                .collect::<BTreeMap<_, _>>()
-        }
-    };
-    let before = summary(first.id().unwrap().to_string()).await;
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        ["/pets/{id}"],
-        "the first deployment kept its tree"
-    );
-    let after = summary(second.id().unwrap().to_string()).await;
-    assert_eq!(after["/"], BTreeSet::from(["POST".to_string()]));
-
-    // Renaming /pets moves /pets/{id} with it.
-    let pets = client
-        .get_resource()
-        .rest_api_id(&api_id)
-        .resource_id(&item)
-        .send()
-        .await
-        .unwrap()
-        .parent_id()
-        .unwrap()
-        .to_string();
-    let renamed = client
-        .update_resource()
-        .rest_api_id(&api_id)
-        .resource_id(&pets)
-        .patch_operations(op(Op::Replace, "/pathPart", "dogs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renamed.path(), Some("/dogs"));
-    let child = client
-        .get_resource()
-        .rest_api_id(&api_id)
-        .resource_id(&item)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(child.path(), Some("/dogs/{id}"));
-    refused!(
-        client
-            .update_resource()
-            .rest_api_id(&api_id)
-            .resource_id(&pets)
-            .patch_operations(op(Op::Replace, "/parentId", &item))
-            .send(),
-        "BadRequestException",
-        "Resources cannot be cyclical."
-    );
-    refused!(
-        client
-            .update_resource()
-            .rest_api_id(&api_id)
-            .resource_id(&root)
-            .patch_operations(op(Op::Replace, "/pathPart", "x"))
-            .send(),
-        "BadRequestException",
-        "Root resource cannot update its pathPart."
-    );
-    // Deleting /dogs takes /dogs/{id} with it.
-    client
-        .delete_resource()
-        .rest_api_id(&api_id)
-        .resource_id(&pets)
-        .send()
-        .await
-        .unwrap();
-    refused!(
-        client
-            .get_resource()
-            .rest_api_id(&api_id)
-            .resource_id(&item)
-            .send(),
-        "NotFoundException",
-        "Invalid Resource identifier specified"
-    );
-}
+mod tree;
+mod updates;
