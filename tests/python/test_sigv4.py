@@ -170,11 +170,14 @@ def test_a_forged_signature_is_refused(sigv4):
 def test_altering_any_signed_part_breaks_the_signature(sigv4):
     body = b'{"description": "original"}'
     req = signed(sigv4.url, "POST", "/clientcertificates", body=body, headers={"Content-Type": "application/json"})
+    # Another second of the same minute: a request signed at second 00 must not get 00 back.
+    date = req.headers["X-Amz-Date"]
+    other_second = date[:-3] + ("01Z" if date.endswith("00Z") else "00Z")
     for change in (
         {"body": b'{"description": "altered"}'},
         {"url": sigv4.url + "/clientcertificates?limit=5"},
         {"method": "PUT"},
-        {"headers": {"X-Amz-Date": req.headers["X-Amz-Date"][:-3] + "00Z"}},
+        {"headers": {"X-Amz-Date": other_second}},
     ):
         resp = send(req, **change)
         assert_aws_error(resp, "InvalidSignatureException", 403)
@@ -308,3 +311,56 @@ def test_a_bad_credentials_file_stops_the_start(tmp_path, content, message):
     assert message in res.stderr, res.stderr
     assert "start-secret" not in res.stderr
     assert "listening" not in res.stdout
+
+
+ADMIN = ("AKIAPYADMIN001", "admin/secret+key")
+
+
+@pytest.fixture(scope="module")
+def sigv4_admin(tmp_path_factory):
+    """A sigv4 server whose credentials file also lists an admin key."""
+    work = tmp_path_factory.mktemp("sigv4-admin")
+    creds = work / "credentials.toml"
+    creds.write_text(CREDENTIALS + f"""
+[[credential]]
+access_key_id = "{ADMIN[0]}"
+secret_access_key = "{ADMIN[1]}"
+account_id = "{ACCOUNT}"
+permission = "admin"
+""")
+    srv = CertgateServer(work / "certgate.db", work, extra_args=["--auth", "sigv4", "--credentials", str(creds)])
+    srv.start()
+    yield srv
+    srv.terminate()
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/_certgate/", "/_certgate/api/certificates", "/_certgate/ui/app.js"])
+def test_the_console_and_metrics_ask_for_an_admin_key(sigv4_admin, path):
+    url = sigv4_admin.url + path
+    bare = requests.get(url, timeout=30)
+    assert bare.status_code == 401, (bare.status_code, bare.text[:200])
+    assert bare.headers["WWW-Authenticate"].startswith("Basic "), bare.headers
+    assert "message" in bare.json()
+    # A key that may call every operation still may not read every account's certificates.
+    assert requests.get(url, auth=FULL, timeout=30).status_code == 401
+    assert requests.get(url, auth=(ADMIN[0], "wrong"), timeout=30).status_code == 401
+    assert requests.get(url, auth=("AKIANOTLISTED01", ADMIN[1]), timeout=30).status_code == 401
+    assert requests.get(url, auth=ADMIN, timeout=30).status_code == 200
+    # A script may sign instead of sending the secret.
+    assert send(signed(sigv4_admin.url, "GET", path, key=ADMIN)).status_code == 200
+    assert send(signed(sigv4_admin.url, "GET", path, key=FULL)).status_code == 401
+
+
+def test_health_and_the_api_document_stay_open_and_admin_keys_call_the_api(sigv4_admin):
+    assert requests.get(sigv4_admin.url + "/_certgate/health", timeout=30).status_code == 200
+    assert requests.get(sigv4_admin.url + "/_certgate/openapi.json", timeout=30).status_code == 200
+    cert = boto(sigv4_admin.url, ADMIN).generate_client_certificate(description="by the admin")
+    listed = requests.get(sigv4_admin.url + "/_certgate/api/certificates", auth=ADMIN, timeout=30).json()
+    assert cert["clientCertificateId"] in [c["id"] for c in listed["certificates"]], listed
+
+
+def test_without_an_admin_key_the_console_and_metrics_are_closed_to_everyone(sigv4):
+    for path in ("/metrics", "/_certgate/api/certificates", "/_certgate/"):
+        assert requests.get(sigv4.url + path, timeout=30).status_code == 401, path
+        assert requests.get(sigv4.url + path, auth=FULL, timeout=30).status_code == 401, path
+    assert requests.get(sigv4.url + "/_certgate/health", timeout=30).status_code == 200

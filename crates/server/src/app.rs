@@ -18,6 +18,8 @@ pub struct App {
     pub console: Option<crate::console::Console>,
     /// Authentication, read-only keys and throttling (`Access::default()` is open and unlimited).
     pub access: crate::access::Access,
+    /// The last write the health check made to the store, and how it went.
+    pub write_probe: crate::ops::health::WriteProbe,
     /// Encoded answers of certificate reads, kept coherent by the store's change feed.
     pub(crate) answers: Arc<crate::answers::Answers>,
 }
@@ -46,6 +48,7 @@ impl App {
             ids,
             console,
             access,
+            write_probe: Default::default(),
         }
     }
 }

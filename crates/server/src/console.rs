@@ -2,8 +2,9 @@
 //! `/_certgate/` (its assets under `/_certgate/ui/`, its read-only JSON under `/_certgate/api/`) and
 //! the test clock at `/_certgate/clock`.
 //!
-//! The console is unauthenticated and shows the metadata of every account and region in the store
-//! (never a private key): it is meant for a developer's machine or a trusted network, and
+//! The console shows the metadata of every account and region in the store (never a private key).
+//! With `--auth open` it is unauthenticated, meant for a developer's machine or a trusted network;
+//! with `--auth sigv4` the server asks for an `admin` key before it gets here (`access::admin`).
 //! `--no-console` turns it off. The clock endpoint moves the time every certificate is issued and
 //! judged at, so it exists only when `--admin-clock` asks for it.
 
@@ -29,8 +30,8 @@ pub struct ConsoleConfig {
     /// only: anyone who can reach the server can then change its time.
     pub admin_clock: bool,
 
-    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates,
-    /// without authentication).
+    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates:
+    /// without authentication in --auth open, to admin keys in --auth sigv4).
     pub no_console: bool,
 }
 

@@ -1,60 +1,33 @@
 //! The accept loop: connections are served by hyper directly (not `axum::serve`) because the limits
-//! need hyper's own knobs (head buffer size, head read timeout) and a gate in front of the router
-//! (connections and requests in flight). A stop ends the loop, then waits for the requests in
-//! flight within the grace period.
+//! need hyper's own knobs (head buffer size, head read timeout, HTTP/2 streams), a gate in front of
+//! the router (connections), the request's upload and in-flight places handed to the handler, and
+//! an idle timer per connection, which hyper has for HTTP/1 only. A stop ends the loop, tells every
+//! connection to close once its requests are answered, and waits for them within the grace period
+//! (hyper-util's `GracefulShutdown` cannot be combined with the idle timer, which must call the
+//! connection's own `graceful_shutdown`).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use certgate_wire::AwsError;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tower_service::Service as _;
 
 use crate::app::App;
-use crate::limits::{BodyLimits, Gates, Limits};
-
-/// An answer given before the request reaches the router, logged and counted like any other
-/// (under the operation `-`: it was refused before anyone looked at what it asked for).
-fn refuse<B>(
-    app: &App,
-    request: &hyper::Request<B>,
-    error: &AwsError,
-    close: bool,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    let request_id = app.ids.request_id();
-    let mut response = certgate_wire::encode_error(error, &request_id).map(Body::from);
-    crate::ops::access::Record {
-        request_id: &request_id,
-        operation: crate::ops::access::UNROUTED,
-        scope: None,
-        method: request.method(),
-        path: request.uri().path(),
-        status: response.status().as_u16(),
-        error: Some(error.code()),
-        latency: started.elapsed(),
-    }
-    .emit(&app.metrics);
-    if close {
-        response.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-    }
-    response
-}
+use crate::limits::{
+    BodyLimits, Gates, Limits, RequestGates, H2_MAX_STREAMS, UPLOADS_PER_CONNECTION,
+};
+use crate::server::refuse;
 
 /// A head that HTTP/1.1 says must be refused (RFC 9112): no Host, or more than one (HTTP/2 names
 /// its authority in the request line, so there only a second Host is wrong); a transfer coding
@@ -96,7 +69,8 @@ fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(H2_MAX_STREAMS);
     builder
 }
 
@@ -164,15 +138,84 @@ impl AsyncWrite for Gated {
     }
 }
 
-/// One connection: gated by the connection and in-flight limits, with the body limits handed to
-/// the handler through the request's extensions.
+/// What a connection's task watches besides its connection: how many of its requests are open and
+/// since when none is, which is what closes an idle HTTP/2 connection (hyper's own idle timeout,
+/// the header-read timeout, covers HTTP/1 only).
+struct Activity {
+    open: std::sync::atomic::AtomicUsize,
+    last: std::sync::Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            open: std::sync::atomic::AtomicUsize::new(0),
+            last: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    fn last(&self) -> Instant {
+        // A poisoned lock still holds a valid instant: a panic elsewhere must not stop the timer.
+        *self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// When the connection is idle long enough to close, if no request opens before then.
+    fn deadline(&self, idle: Duration) -> Instant {
+        if self.open.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            Instant::now() + idle
+        } else {
+            self.last() + idle
+        }
+    }
+
+    fn is_idle(&self, idle: Duration) -> bool {
+        self.open.load(std::sync::atomic::Ordering::SeqCst) == 0 && self.last().elapsed() >= idle
+    }
+}
+
+/// One open request of a connection, for [`Activity`]: counted while it lives, and its end
+/// restarts the idle clock.
+struct Open(Arc<Activity>);
+
+impl Open {
+    fn new(activity: &Arc<Activity>) -> Self {
+        activity
+            .open
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Open(activity.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        self.0
+            .open
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// How long a connection told to close (idle, or the server stopping) may take to say goodbye: an
+/// HTTP/2 client that never answers the GOAWAY's ping would otherwise keep it open.
+const GOODBYE: Duration = Duration::from_secs(2);
+
+/// What every connection shares with the accept loop: the signal to stop, and a sender whose
+/// clones, one per connection, all drop once every connection is over.
+#[derive(Clone)]
+struct Stop {
+    signal: tokio::sync::watch::Receiver<bool>,
+    _alive: tokio::sync::mpsc::Sender<()>,
+}
+
+/// One connection: gated by the connection limit, with the body limits and the request's upload
+/// and in-flight places handed to the handler through the request's extensions.
 fn serve_connection(
     stream: TcpStream,
     builder: &auto::Builder<TokioExecutor>,
-    graceful: &GracefulShutdown,
+    stop: &Stop,
     router: axum::Router,
     app: Arc<App>,
-    gates: Gates,
+    gates: &Gates,
     limits: &Limits,
 ) {
     // Without TCP_NODELAY a small response can sit in the kernel for ~40 ms waiting for an ACK.
@@ -185,12 +228,21 @@ fn serve_connection(
         max_bytes: limits.max_body_bytes,
         read_timeout: limits.body_read_timeout,
     };
-    let first_byte_timeout = limits.header_read_timeout;
+    let request_gates = RequestGates::new(
+        gates,
+        Arc::new(tokio::sync::Semaphore::new(UPLOADS_PER_CONNECTION)),
+    );
+    let idle = limits.header_read_timeout;
+    let grace = limits.shutdown_grace;
+    let activity = Arc::new(Activity::new());
+    let counted = activity.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let mut router = router.clone();
         let app = app.clone();
-        let in_flight = gates.in_flight.clone();
+        let request_gates = request_gates.clone();
+        let open = Open::new(&counted);
         async move {
+            let _open = open;
             if over_limit {
                 let error = AwsError::ServiceUnavailable(
                     "The server has too many open connections. Please retry later.".into(),
@@ -201,14 +253,10 @@ fn serve_connection(
                 // The body, if any, is not read: the connection cannot carry another request.
                 return Ok(refuse(&app, &request, &error, true));
             }
-            let Ok(_flight) = in_flight.try_acquire_owned() else {
-                let error = AwsError::TooManyRequests {
-                    message: "Too Many Requests".into(),
-                    retry_after_seconds: 1,
-                };
-                return Ok(refuse(&app, &request, &error, false));
-            };
+            // The handler takes an upload place while the body arrives and a place in flight only
+            // once it has it, so a client that never sends its body holds no place meant for work.
             request.extensions_mut().insert(body_limits);
+            request.extensions_mut().insert(request_gates);
             let mut response = router.call(request).await?;
             // The body of a timed-out request was not read to its end, so the connection cannot
             // carry another request: say so, and hyper closes it after the answer.
@@ -222,23 +270,59 @@ fn serve_connection(
         }
     });
     let builder = builder.clone();
-    let watcher = graceful.watcher();
+    let Stop {
+        signal: mut stop_signal,
+        _alive: alive,
+    } = stop.clone();
     let stream = Gated { permit, io: stream };
     tokio::spawn(async move {
+        // Held until the connection is over: the accept loop's stop waits for every one to drop.
+        let _alive = alive;
         // The auto builder first reads to tell HTTP/1 from HTTP/2, with no timeout of its own; a
         // client that connects and sends nothing is closed here, so a silent socket costs nothing.
         let mut probe = [0u8; 1];
-        match tokio::time::timeout(first_byte_timeout, stream.io.peek(&mut probe)).await {
+        match tokio::time::timeout(idle, stream.io.peek(&mut probe)).await {
             Ok(Ok(n)) if n > 0 => {}
             _ => return,
         }
-        let connection = watcher.watch(
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .into_owned(),
-        );
-        if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "connection ended with an error");
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        tokio::pin!(connection);
+        // Once the connection is told to close, the time it has left to finish.
+        let mut closing: Option<Instant> = None;
+        loop {
+            if *stop_signal.borrow() && closing.is_none() {
+                connection.as_mut().graceful_shutdown();
+                let open = activity.open.load(std::sync::atomic::Ordering::SeqCst) > 0;
+                closing = Some(Instant::now() + if open { grace + GOODBYE } else { GOODBYE });
+            }
+            let wake = closing.unwrap_or_else(|| activity.deadline(idle));
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    break;
+                }
+                changed = stop_signal.changed(), if closing.is_none() => {
+                    if changed.is_err() {
+                        // The accept loop is gone: nothing will ever say stop; close as if it had.
+                        connection.as_mut().graceful_shutdown();
+                        closing = Some(Instant::now() + GOODBYE);
+                    }
+                }
+                () = tokio::time::sleep_until(wake.into()) => {
+                    if closing.is_some() {
+                        // Told to close and still not done: the client does not answer.
+                        break;
+                    }
+                    if activity.is_idle(idle) {
+                        connection.as_mut().graceful_shutdown();
+                        closing = Some(Instant::now() + GOODBYE);
+                    }
+                }
+            }
         }
     });
 }
@@ -257,15 +341,20 @@ async fn run(
 ) -> std::io::Result<()> {
     let gates = Gates::new(&limits);
     let builder = builder(&limits);
-    let graceful = GracefulShutdown::new();
+    let (signal, stop_signal) = tokio::sync::watch::channel(false);
+    let (alive, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
+    let stop = Stop {
+        signal: stop_signal,
+        _alive: alive,
+    };
     let serve = |stream| {
         serve_connection(
             stream,
             &builder,
-            &graceful,
+            &stop,
             router.clone(),
             app.clone(),
-            gates.clone(),
+            &gates,
             &limits,
         )
     };
@@ -291,6 +380,8 @@ async fn run(
     }
     // No new connection from here on; the ones open finish their requests in flight and close.
     drop(listener);
+    // The loop's own clone would otherwise keep `all_closed` open forever.
+    drop(stop);
     // A connection whose request is still unread when the shutdown reaches it counts as idle and is
     // closed, which its client sees as a lost request. A moment lets requests already on the wire be
     // read first, so that they are finished instead.
@@ -299,7 +390,9 @@ async fn run(
         grace_seconds = limits.shutdown_grace.as_secs_f64(),
         "stopped accepting; finishing requests in flight"
     );
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+    // Every connection holds a sender of `alive`: `recv` ends once the last one is over.
+    let _ = signal.send(true);
+    if tokio::time::timeout(limits.shutdown_grace, all_closed.recv())
         .await
         .is_err()
     {

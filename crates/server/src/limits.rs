@@ -7,7 +7,13 @@
 //!   `503 ServiceUnavailableException` and the connection is closed, so a client learns why instead
 //!   of hanging in the kernel's backlog;
 //! - too many requests in flight: `429 TooManyRequestsException` with `Retry-After: 1`, which the
-//!   AWS SDKs treat as throttling and retry with backoff;
+//!   AWS SDKs treat as throttling and retry with backoff. A request counts as in flight only once
+//!   its body has arrived: a client that is slow to send (or never sends) its body holds an upload
+//!   place, not a place meant for work;
+//! - too many bodies being received at once, in all (`--max-uploads`) or on one HTTP/2 connection
+//!   ([`UPLOADS_PER_CONNECTION`]): the same 429, before the body is read;
+//! - an HTTP/2 connection with no request open for the header timeout is closed, as an idle HTTP/1
+//!   keep-alive connection is; one HTTP/2 connection has at most [`H2_MAX_STREAMS`] streams open;
 //! - headers larger than the limit: `431` (hyper's own answer: no body, as the request could not
 //!   be read);
 //! - headers not received within the header timeout (idle keep-alive connections included): the
@@ -18,15 +24,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Every limit of the HTTP front. `Default` holds the values the binary uses without flags.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Connections served normally at once; more are answered 503 and closed.
     pub max_connections: usize,
-    /// Requests handled at once over all connections; more are answered 429.
+    /// Requests handled at once over all connections, counted from the end of their body; more
+    /// are answered 429.
     pub max_in_flight: usize,
+    /// Request bodies being received at once over all connections; more are answered 429 before
+    /// their body is read.
+    pub max_uploads: usize,
     /// The largest request head (request line and headers), in bytes. hyper reads HTTP/1 heads
     /// into a buffer of this size, which it does not allow below 8192 bytes.
     pub max_header_bytes: usize,
@@ -42,6 +52,14 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
+/// Request bodies one connection may be sending at once. HTTP/1 sends one request at a time, so
+/// this bounds HTTP/2's streams: without it one connection could hold every upload place.
+pub const UPLOADS_PER_CONNECTION: usize = 4;
+
+/// Streams one HTTP/2 connection may have open at once (hyper's default is 200). The AWS SDKs
+/// open a few per connection; more are refused by HTTP/2 itself (the client waits for a stream).
+pub const H2_MAX_STREAMS: u32 = 32;
+
 /// hyper refuses an HTTP/1 read buffer smaller than this.
 pub const MIN_HEADER_BYTES: usize = 8192;
 
@@ -50,6 +68,7 @@ impl Default for Limits {
         Limits {
             max_connections: 1024,
             max_in_flight: 256,
+            max_uploads: 512,
             max_header_bytes: 16 * 1024,
             max_body_bytes: certgate_wire::MAX_BODY_BYTES,
             header_read_timeout: Duration::from_secs(10),
@@ -68,6 +87,9 @@ pub struct LimitConfig {
 
     /// Requests handled at once; further requests are answered 429 TooManyRequestsException.
     pub max_in_flight: usize,
+
+    /// Request bodies received at once; further requests with a body are answered 429.
+    pub max_uploads: usize,
 
     /// Largest request head (request line and headers) in bytes, at least 8192; larger is a 431.
     pub max_header_bytes: usize,
@@ -114,6 +136,7 @@ impl LimitConfig {
         Ok(Limits {
             max_connections: at_least_one("max-connections", self.max_connections)?,
             max_in_flight: at_least_one("max-in-flight", self.max_in_flight)?,
+            max_uploads: at_least_one("max-uploads", self.max_uploads)?,
             max_header_bytes: self.max_header_bytes,
             max_body_bytes: at_least_one("max-body-bytes", self.max_body_bytes)?,
             header_read_timeout: seconds(
@@ -147,11 +170,12 @@ impl Default for BodyLimits {
     }
 }
 
-/// The counters behind the connection and in-flight limits.
+/// The counters behind the connection, upload and in-flight limits.
 #[derive(Debug, Clone)]
 pub struct Gates {
     pub connections: Arc<Semaphore>,
     pub in_flight: Arc<Semaphore>,
+    pub uploads: Arc<Semaphore>,
 }
 
 impl Gates {
@@ -159,6 +183,50 @@ impl Gates {
         Gates {
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            uploads: Arc::new(Semaphore::new(limits.max_uploads)),
         }
+    }
+}
+
+/// The places one request may take, passed in its extensions: an upload place (in all and on its
+/// connection) while its body arrives, then a place in flight while it is worked on.
+#[derive(Debug, Clone)]
+pub struct RequestGates {
+    pub in_flight: Arc<Semaphore>,
+    pub uploads: Arc<Semaphore>,
+    pub connection_uploads: Arc<Semaphore>,
+}
+
+impl RequestGates {
+    /// The places of a request on a connection of `gates`; `connection_uploads` is that
+    /// connection's own.
+    pub fn new(gates: &Gates, connection_uploads: Arc<Semaphore>) -> Self {
+        RequestGates {
+            in_flight: gates.in_flight.clone(),
+            uploads: gates.uploads.clone(),
+            connection_uploads,
+        }
+    }
+
+    /// No bound: for a router called without the front (tests).
+    pub fn unlimited() -> Self {
+        let many = || Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
+        RequestGates {
+            in_flight: many(),
+            uploads: many(),
+            connection_uploads: many(),
+        }
+    }
+
+    /// A place in flight, if one is free.
+    pub fn work(&self) -> Option<OwnedSemaphorePermit> {
+        self.in_flight.clone().try_acquire_owned().ok()
+    }
+
+    /// An upload place in all and on the connection, if both have one free.
+    pub fn upload(&self) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let connection = self.connection_uploads.clone().try_acquire_owned().ok()?;
+        let total = self.uploads.clone().try_acquire_owned().ok()?;
+        Some((connection, total))
     }
 }

@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 
 use crate::answers::Key;
 use crate::app::App;
-use crate::limits::BodyLimits;
+use crate::limits::{BodyLimits, RequestGates};
 use crate::ops::access::record;
 use crate::ops::Endpoint;
 use certgate_service::Service;
@@ -101,9 +101,10 @@ fn to_wire(e: Error, request_id: &str) -> AwsError {
 }
 
 /// What a request's operation came to: an output to encode (and perhaps keep, with the scope,
-/// key and feed epoch it was read under), or a kept answer's status and body.
+/// key and feed epoch it was read under), or a kept answer's status and body. The output is boxed:
+/// the largest of the 44 operations' outputs is some 700 bytes, and a kept answer is most answers.
 enum Answer {
-    Fresh(Output, Option<(certgate_core::Scope, Key, u64)>),
+    Fresh(Box<Output>, Option<(certgate_core::Scope, Key, u64)>),
     Kept(u16, bytes::Bytes),
 }
 
@@ -112,8 +113,133 @@ async fn run(service: &Service, caller: &Caller, op: Operation) -> Result<Output
     certgate_api::dispatch(service, &certgate_api::Context::new(&caller.scope), op).await
 }
 
+/// An answer given before the request reaches the router, logged and counted like any other
+/// (under the operation `-`: it was refused before anyone looked at what it asked for).
+pub(crate) fn refuse<B>(
+    app: &App,
+    request: &hyper::Request<B>,
+    error: &AwsError,
+    close: bool,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let request_id = app.ids.request_id();
+    let mut response = certgate_wire::encode_error(error, &request_id).map(Body::from);
+    crate::ops::access::Record {
+        request_id: &request_id,
+        operation: crate::ops::access::UNROUTED,
+        scope: None,
+        method: request.method(),
+        path: request.uri().path(),
+        status: response.status().as_u16(),
+        error: Some(error.code()),
+        latency: started.elapsed(),
+    }
+    .emit(&app.metrics);
+    if close {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
+/// The 429 of a request that found no place free (in flight, or to upload its body).
+fn busy() -> AwsError {
+    AwsError::TooManyRequests {
+        message: "Too Many Requests".into(),
+        retry_after_seconds: 1,
+    }
+}
+
+/// Answers a request refused before its body was read. Unless the client waits for `100 Continue`
+/// (and so has sent nothing), what it sends is read and thrown away in the background, within the
+/// drain bounds and holding no place, so that it sees the answer instead of a reset connection.
+fn leave_body(body: Body, version: http::Version, expects_continue: bool, max: usize) -> bool {
+    use axum::body::HttpBody as _;
+    if body.is_end_stream() {
+        return false;
+    }
+    if expects_continue {
+        return true;
+    }
+    // HTTP/2 resets the stream of a dropped body: nothing to drain, the connection goes on.
+    if version != http::Version::HTTP_2 {
+        tokio::spawn(drain(body, max));
+    }
+    false
+}
+
+/// The 401 of a console or `/metrics` request without an admin credential in sigv4 mode. These
+/// pages are certgate's own, so the answer is plain JSON; `WWW-Authenticate` makes a browser ask
+/// for the key and secret.
+fn not_admin(
+    app: &App,
+    parts: &http::request::Parts,
+    message: &str,
+    started: Instant,
+) -> axum::response::Response {
+    let request_id = app.ids.request_id();
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut response = axum::response::Response::new(Body::from(body));
+    *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Basic realm=\"certgate\", charset=\"UTF-8\""),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    if let Ok(id) = http::HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+    crate::ops::access::Record {
+        request_id: &request_id,
+        operation: crate::ops::access::CONSOLE,
+        scope: None,
+        method: &parts.method,
+        path: parts.uri.path(),
+        status: 401,
+        error: None,
+        latency: started.elapsed(),
+    }
+    .emit(&app.metrics);
+    response
+}
+
 async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {
     let started = Instant::now();
+    let gates = request
+        .extensions()
+        .get::<RequestGates>()
+        .cloned()
+        .unwrap_or_else(RequestGates::unlimited);
+    let ours = Endpoint::route(request.method(), request.uri().path()).is_some()
+        || (app.console.is_some() && request.uri().path().starts_with("/_certgate/"));
+    let request = if ours && crate::access::admin::needs_admin(request.uri().path()) {
+        let (parts, body) = request.into_parts();
+        if let Err(refusal) = app.access.admit_admin(&parts) {
+            return not_admin(&app, &parts, refusal.0, started);
+        }
+        Request::from_parts(parts, body)
+    } else {
+        request
+    };
+    // certgate's own endpoints read no body worth an upload place, but their work counts.
+    let _work = if ours {
+        match gates.work() {
+            Some(place) => Some(place),
+            None => return refuse(&app, &request, &busy(), false),
+        }
+    } else {
+        None
+    };
     let request = match &app.console {
         // Only `/_certgate/…` can be the console's (its dispatch says the same): the API's
         // requests go on without the copies of method and path its log line needs.
@@ -144,7 +270,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     let (parts, body) = request.into_parts();
     if let Some(endpoint) = Endpoint::route(&parts.method, parts.uri.path()) {
         let response = endpoint
-            .answer(&app.service, &app.metrics, &request_id)
+            .answer(&app.service, &app.metrics, &app.write_probe, &request_id)
             .await;
         record(
             &app.metrics,
@@ -175,23 +301,70 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .get::<BodyLimits>()
             .copied()
             .unwrap_or_default();
-        // A client that waits for `100 Continue` has sent no body yet: an oversized one is refused
-        // before the body is asked for, so hyper sends no 100 and the client never sends (and
-        // certgate never drains) the body.
         let expects_continue = parts
             .headers
             .get(http::header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-        if expects_continue && declared.is_some_and(|n| n > limits.max_bytes as u64) {
-            close = true;
-            return Err(too_large(limits.max_bytes));
+        // Whatever the head alone refuses is refused before the body is read: missing or unknown
+        // credentials, an unknown route, a declared length over the limit. A client that waits
+        // for `100 Continue` then gets no 100 and never sends its body.
+        // With verified signatures the route waits for the signature, as AWS checks that first: a
+        // key holder who alters a signed request learns only that the signature is wrong. Without
+        // credentials no body is read anyway, and a body on its way holds only an upload place.
+        let route =
+            || certgate_wire::operation_id(&parts.method, parts.uri.path(), parts.uri.query());
+        let from_head = app
+            .access
+            .recognize(&caller)
+            .and_then(|()| {
+                if app.access.verifies_signatures() {
+                    Ok(None)
+                } else {
+                    route().map(Some)
+                }
+            })
+            .and_then(|id| {
+                if declared.is_some_and(|n| n > limits.max_bytes as u64) {
+                    Err(too_large(limits.max_bytes))
+                } else {
+                    Ok(id)
+                }
+            });
+        let mut body = Some(body);
+        let id = match from_head {
+            Ok(id) => id,
+            Err(e) => {
+                if let Some(body) = body.take() {
+                    close = leave_body(body, parts.version, expects_continue, limits.max_bytes);
+                }
+                return Err(e);
+            }
+        };
+        if let Some(id) = id {
+            op_name = id.name();
         }
-        let body = read_limited(body, declared, limits).await?;
+        let body = match body.take() {
+            Some(body) if !axum::body::HttpBody::is_end_stream(&body) => {
+                // The body arrives under an upload place, not a place in flight.
+                let Some(_upload) = gates.upload() else {
+                    close = leave_body(body, parts.version, expects_continue, limits.max_bytes);
+                    return Err(busy());
+                };
+                read_limited(body, declared, limits).await?
+            }
+            _ => bytes::Bytes::new(),
+        };
+        let Some(_work) = gates.work() else {
+            return Err(busy());
+        };
         let principal = app.access.authenticate(&parts, &body, caller)?;
         // With verified signatures the account is the credentials file's, not the key id's.
         scope = Some(principal.caller.scope.clone());
         app.access.admit(&principal)?;
-        let id = certgate_wire::operation_id(&parts.method, parts.uri.path(), parts.uri.query())?;
+        let id = match id {
+            Some(id) => id,
+            None => route()?,
+        };
         op_name = id.name();
         app.access.authorize(&principal, id)?;
         let op = certgate_wire::parse_operation(
@@ -211,7 +384,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
             .await
             .map_err(|e| to_wire(e, &request_id))?;
         Ok(Answer::Fresh(
-            output,
+            Box::new(output),
             key.map(|k| (scope.clone(), k, epoch)),
         ))
     };

@@ -115,7 +115,45 @@ pub struct Inventory {
 /// Reads up to `max` certificates that pass `filter`, in (account, region, id) order. One account
 /// and region are read with the scoped, indexed `list`; anything wider pages through `scan`.
 pub async fn read(store: &dyn Store, filter: &Filter, max: usize) -> Result<Inventory, StoreError> {
-    let mut out = read_certificates(store, filter, max).await?;
+    read_bounded(store, filter, max, usize::MAX, SCAN_PAGE).await
+}
+
+/// The text of a certificate that an answer carries: what a byte budget counts.
+fn weight(certificate: &certgate_core::Certificate) -> usize {
+    certificate.pem.len()
+        + certificate.description.as_ref().map_or(0, String::len)
+        + certificate
+            .tags
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+}
+
+/// A description cut to the length the API now allows (rows written before the limit may be
+/// longer), with an ellipsis, and its spare capacity given back.
+fn trim(certificate: &mut certgate_core::Certificate) {
+    let max = certgate_core::description::MAX_CHARS;
+    if let Some(text) = &mut certificate.description {
+        if let Some((cut, _)) = text.char_indices().nth(max) {
+            text.truncate(cut);
+            text.push('…');
+            text.shrink_to_fit();
+        }
+    }
+}
+
+/// As [`read`], for the console: descriptions are cut to what the API allows, the read stops
+/// (`truncated`) once the certificates kept carry more than `max_bytes` of text, and the store is
+/// read `page` rows at a time. Memory stays bounded by the budget plus one page, whatever the rows
+/// hold.
+pub async fn read_bounded(
+    store: &dyn Store,
+    filter: &Filter,
+    max: usize,
+    max_bytes: usize,
+    page: u32,
+) -> Result<Inventory, StoreError> {
+    let mut out = read_certificates(store, filter, max, max_bytes, page).await?;
     attach_stages(store, filter, &mut out.entries).await?;
     Ok(out)
 }
@@ -124,8 +162,11 @@ async fn read_certificates(
     store: &dyn Store,
     filter: &Filter,
     max: usize,
+    max_bytes: usize,
+    page: u32,
 ) -> Result<Inventory, StoreError> {
     let mut out = Inventory::default();
+    let mut bytes = 0usize;
     if let (Some(account), Some(region)) = (&filter.account, &filter.region) {
         let scope = Scope {
             account: account.clone(),
@@ -133,11 +174,15 @@ async fn read_certificates(
         };
         let mut after = None;
         loop {
-            let page = store.list(&scope, after.as_ref(), SCAN_PAGE).await?;
-            let full = page.len() == SCAN_PAGE as usize;
-            after = page.last().map(|c| c.id.clone());
-            for certificate in page {
-                if out.entries.len() == max {
+            let rows = store.list(&scope, after.as_ref(), page).await?;
+            let full = rows.len() == page as usize;
+            after = rows.last().map(|c| c.id.clone());
+            for mut certificate in rows {
+                if max_bytes != usize::MAX {
+                    trim(&mut certificate);
+                }
+                bytes = bytes.saturating_add(weight(&certificate));
+                if out.entries.len() == max || bytes > max_bytes {
                     out.truncated = true;
                     return Ok(out);
                 }
@@ -152,13 +197,17 @@ async fn read_certificates(
             }
         }
     }
-    let mut scan = Scan::<ScopedCertificate>::new();
-    while let Some(page) = scan.next_page(store).await? {
-        for stored in page {
+    let mut scan = Scan::<ScopedCertificate>::with_page_size(page);
+    while let Some(rows) = scan.next_page(store).await? {
+        for mut stored in rows {
             if !filter.admits(&stored.scope) {
                 continue;
             }
-            if out.entries.len() == max {
+            if max_bytes != usize::MAX {
+                trim(&mut stored.certificate);
+            }
+            bytes = bytes.saturating_add(weight(&stored.certificate));
+            if out.entries.len() == max || bytes > max_bytes {
                 out.truncated = true;
                 return Ok(out);
             }

@@ -26,6 +26,15 @@ pub struct ScopedCertificate {
     pub certificate: Certificate,
 }
 
+/// When one certificate expires, with its key: all that `/metrics` counts, so that a scrape reads
+/// neither descriptions nor PEMs, however large they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedExpiry {
+    pub scope: Scope,
+    pub id: CertificateId,
+    pub expires: i64,
+}
+
 #[async_trait]
 pub trait CertificateStore: Send + Sync {
     /// Stores a new certificate if the scope holds fewer than `quota` certificates and the id is
@@ -62,6 +71,42 @@ pub trait CertificateStore: Send + Sync {
         after: Option<&ScanCursor>,
         limit: u32,
     ) -> Result<Vec<ScopedCertificate>>;
+
+    /// Up to `limit` expiry dates in the order of [`Self::scan_certificates`]. The engines read
+    /// only the key and `expires_at`; this default (for test doubles) reads whole rows.
+    async fn scan_expiries(
+        &self,
+        after: Option<&ScanCursor>,
+        limit: u32,
+    ) -> Result<Vec<ScopedExpiry>> {
+        Ok(self
+            .scan_certificates(after, limit)
+            .await?
+            .into_iter()
+            .map(|r| ScopedExpiry {
+                id: r.certificate.id,
+                expires: r.certificate.expires,
+                scope: r.scope,
+            })
+            .collect())
+    }
+}
+
+impl Scanned for ScopedExpiry {
+    fn cursor(&self) -> ScanCursor {
+        ScanCursor {
+            scope: self.scope.clone(),
+            id: self.id.clone(),
+        }
+    }
+
+    fn page<'a>(
+        store: &'a dyn Store,
+        after: Option<&'a ScanCursor>,
+        limit: u32,
+    ) -> crate::scan::Page<'a, Self> {
+        store.scan_expiries(after, limit)
+    }
 }
 
 impl Scanned for ScopedCertificate {
@@ -93,6 +138,7 @@ pub(crate) struct Sql {
     pub set_description: String,
     pub delete: String,
     pub scan: String,
+    pub scan_expiries: String,
 }
 
 impl Sql {
@@ -121,6 +167,9 @@ impl Sql {
             delete: d.statement(&format!("DELETE FROM client_certificates {key}")),
             scan: d.statement(&format!(
                 "SELECT account, region, {COLUMNS} FROM client_certificates {SCAN_AFTER}"
+            )),
+            scan_expiries: d.statement(&format!(
+                "SELECT account, region, id, expires_at FROM client_certificates {SCAN_AFTER}"
             )),
         }
     }
@@ -210,6 +259,15 @@ pub(crate) fn scoped(row: &impl Columns) -> Result<ScopedCertificate> {
     Ok(ScopedCertificate {
         scope: scope(row, 0)?,
         certificate: certificate(row, 2)?,
+    })
+}
+
+/// A row of [`Sql::scan_expiries`].
+pub(crate) fn expiry(row: &impl Columns) -> Result<ScopedExpiry> {
+    Ok(ScopedExpiry {
+        scope: scope(row, 0)?,
+        id: CertificateId::parse(&row.text(2)?).ok_or_else(|| malformed("id"))?,
+        expires: row.int(3)?,
     })
 }
 

@@ -32,7 +32,7 @@ mod sql;
 mod statements;
 mod tags;
 
-pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate};
+pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate, ScopedExpiry};
 pub use changes::{Change, ChangeFeed, ChangeKind, Event, Subscriber};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};

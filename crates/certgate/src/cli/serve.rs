@@ -80,8 +80,8 @@ pub struct ConsoleArgs {
     #[arg(long, env = "CERTGATE_ADMIN_CLOCK", value_parser = clap::builder::BoolishValueParser::new())]
     pub admin_clock: bool,
 
-    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates,
-    /// without authentication).
+    /// Do not serve the certificate console at /_certgate/ (it shows every account's certificates:
+    /// without authentication in --auth open, to admin keys in --auth sigv4).
     #[arg(long, env = "CERTGATE_NO_CONSOLE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_console: bool,
 }
@@ -134,6 +134,11 @@ pub struct LimitArgs {
     #[arg(long, env = "CERTGATE_MAX_IN_FLIGHT", default_value_t = Limits::default().max_in_flight)]
     pub max_in_flight: usize,
 
+    /// Request bodies received at once (a request waiting for its body holds one of these, not a
+    /// place in flight); further requests with a body are answered 429.
+    #[arg(long, env = "CERTGATE_MAX_UPLOADS", default_value_t = Limits::default().max_uploads)]
+    pub max_uploads: usize,
+
     /// Largest request head (request line and headers) in bytes, at least 8192; larger is a 431.
     #[arg(long, env = "CERTGATE_MAX_HEADER_BYTES", default_value_t = Limits::default().max_header_bytes)]
     pub max_header_bytes: usize,
@@ -161,6 +166,7 @@ impl LimitArgs {
         LimitConfig {
             max_connections: self.max_connections,
             max_in_flight: self.max_in_flight,
+            max_uploads: self.max_uploads,
             max_header_bytes: self.max_header_bytes,
             max_body_bytes: self.max_body_bytes,
             header_read_timeout_seconds: self.header_read_timeout_seconds,

@@ -7,7 +7,7 @@
 //! access_key_id = "AKIACERTGATEADMIN001"
 //! secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 //! account_id = "123456789012"
-//! permission = "full"        # or "read-only"
+//! permission = "full"        # or "read-only", or "admin" (also the console and /metrics)
 //! ```
 
 use std::collections::HashMap;
@@ -19,12 +19,15 @@ use certgate_core::{AccountId, SecretBytes};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-/// What a credential may do: `read-only` keys may call only the three Get operations.
+/// What a credential may do: `read-only` keys may call only the three Get operations; `admin` keys
+/// may call every operation and, in sigv4 mode, also read the console and `/metrics`, which show
+/// every account's certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Permission {
     Full,
     ReadOnly,
+    Admin,
 }
 
 /// One access key. The secret is a [`SecretBytes`]: it never prints and is zeroized on drop.

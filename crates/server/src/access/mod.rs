@@ -1,8 +1,10 @@
 //! Who may call and how often: authentication (`--auth open` or `--auth sigv4`), the read-only
 //! permission, and per-account throttling. The server calls these in order for every request,
-//! before the operation runs: [`Access::authenticate`] once the body is read, [`Access::admit`]
+//! before the operation runs: [`Access::recognize`] on the head, [`Access::authenticate`] once the
+//! body is read, [`Access::admit`]
 //! right after, and [`Access::authorize`] once the operation is known.
 
+pub mod admin;
 pub mod credentials;
 
 use std::path::PathBuf;
@@ -116,6 +118,28 @@ pub fn reload_on_sighup(file: Arc<CredentialsFile>) {
 }
 
 impl Access {
+    /// Whether requests are authenticated by their signature (`--auth sigv4`).
+    pub fn verifies_signatures(&self) -> bool {
+        matches!(self.auth, Auth::SigV4(_))
+    }
+
+    /// What the head alone says of the caller: in sigv4 mode a request without credentials, or
+    /// with an access key the credentials file does not list, is refused here, before its body is
+    /// read (the signature itself covers the body, so it is checked once the body is in).
+    pub fn recognize(&self, caller: &Caller) -> Result<(), AwsError> {
+        let Auth::SigV4(file) = &self.auth else {
+            return Ok(());
+        };
+        let credential = caller
+            .credential
+            .as_ref()
+            .ok_or(AwsError::MissingAuthenticationToken)?;
+        if file.current().get(&credential.access_key_id).is_none() {
+            return Err(AwsError::UnrecognizedClient);
+        }
+        Ok(())
+    }
+
     /// Checks the request's signature (in sigv4 mode) and settles its account: the credential's
     /// account in sigv4 mode, the one the access key names in open mode.
     pub fn authenticate(

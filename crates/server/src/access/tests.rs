@@ -38,7 +38,10 @@ fn bad_files_say_what_is_wrong() {
     let cases = [
         ("", "no [[credential]]"),
         ("[[credential]]\naccess_key_id = \"A\"\n", "missing field"),
-        (&GOOD.replace("\"full\"", "\"admin\""), "unknown variant"),
+        (
+            &GOOD.replace("\"full\"", "\"superuser\""),
+            "unknown variant",
+        ),
         (&GOOD.replace("111111111111", "12345"), "twelve digits"),
         (
             &GOOD.replace("AKIAREAD0001", "AKIAFULL0001"),
@@ -80,4 +83,10 @@ fn a_bad_reload_keeps_the_credentials_in_force() {
 fn a_missing_file_is_named() {
     let err = CredentialsFile::load(std::path::Path::new("/nonexistent/creds.toml")).unwrap_err();
     assert!(err.contains("/nonexistent/creds.toml"), "{err}");
+}
+
+#[test]
+fn admin_keys_parse_and_may_write() {
+    let c = Credentials::parse(&GOOD.replace("\"full\"", "\"admin\"")).unwrap();
+    assert_eq!(c.get("AKIAFULL0001").unwrap().permission, Permission::Admin);
 }

@@ -14,10 +14,18 @@ use certgate_service::inventory::{self, Filter};
 
 /// The most certificates one page load shows; a store with more says so (`truncated`) and the page
 /// asks the user to pick an account or region.
-const MAX_LISTED: usize = 10_000;
+const MAX_LISTED: usize = 1_000;
+
+/// The most text (PEMs, descriptions, tags) one listing carries, and the rows read from the store
+/// at a time: an answer, and the memory behind it, stays within a few MiB whatever the rows hold.
+const MAX_LISTED_BYTES: usize = 4 * 1024 * 1024;
+const LISTING_PAGE: u32 = 5;
 
 /// The largest clock body read; `{"offsetSeconds": N}` is a few dozen bytes.
 const MAX_CLOCK_BODY: usize = 4_096;
+
+/// How long the clock's body may take to arrive.
+const CLOCK_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = Response::new(Body::from(value.to_string()));
@@ -142,7 +150,15 @@ async fn list(console: &Console, query: Option<&str>) -> Response {
         Ok(_) => return error(StatusCode::BAD_REQUEST, "within must not be negative"),
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
-    let read = match inventory::read(console.store.as_ref(), &filter, MAX_LISTED).await {
+    let read = match inventory::read_bounded(
+        console.store.as_ref(),
+        &filter,
+        MAX_LISTED,
+        MAX_LISTED_BYTES,
+        LISTING_PAGE,
+    )
+    .await
+    {
         Ok(read) => read,
         Err(e) => return store_failed(&e),
     };
@@ -219,9 +235,21 @@ pub fn clock_state(console: &Console) -> Response {
 /// Certificates already issued keep their dates; what changes is when new ones are issued and how
 /// close every one is judged to its expiry.
 pub async fn set_clock(console: &Console, body: Body) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_CLOCK_BODY).await {
-        Ok(b) => b,
+    // The body is read inside a place in flight (the console's requests are small), so a client
+    // that does not send it is given only a few seconds.
+    let read = tokio::time::timeout(
+        CLOCK_BODY_TIMEOUT,
+        axum::body::to_bytes(body, MAX_CLOCK_BODY),
+    );
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
         Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "The body was not received within 5 seconds.",
+            )
+        }
+        Ok(Err(_)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "The body must be at most 4096 bytes of JSON.",

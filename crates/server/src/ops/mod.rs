@@ -11,7 +11,7 @@ pub mod openapi;
 use bytes::Bytes;
 use http::{Method, StatusCode};
 
-use certgate_store::{Scan, ScopedCertificate, StoreError};
+use certgate_store::{Scan, ScopedExpiry, StoreError};
 use metrics::ExpiryCounts;
 
 use certgate_service::Service;
@@ -52,11 +52,12 @@ impl Endpoint {
         self,
         service: &Service,
         metrics: &metrics::Metrics,
+        probe: &health::WriteProbe,
         request_id: &str,
     ) -> http::Response<Bytes> {
         match self {
             Endpoint::Health => {
-                let (healthy, report) = health::report(service, metrics).await;
+                let (healthy, report) = health::report(service, metrics, probe).await;
                 let status = if healthy {
                     StatusCode::OK
                 } else {
@@ -88,16 +89,16 @@ impl Endpoint {
     }
 }
 
-/// Counts every stored certificate by expiry bucket, page by page through the store's certificate
-/// scan (which reads no private keys). This runs once per scrape and reads each certificate once; a
+/// Counts every stored certificate by expiry bucket, page by page through the store's expiry scan
+/// (which reads only each row's key and expiry: no description, PEM or private key). This runs once per scrape and reads each certificate once; a
 /// scrape every 15 s over even 100,000 certificates is a small fraction of one core.
 async fn expiry_counts(service: &Service) -> Result<ExpiryCounts, StoreError> {
     let now = service.now();
     let mut counts = ExpiryCounts::default();
-    let mut scan = Scan::<ScopedCertificate>::new();
+    let mut scan = Scan::<ScopedExpiry>::new();
     while let Some(page) = scan.next_page(service.store().as_ref()).await? {
         for record in &page {
-            counts.add(now, record.certificate.expires);
+            counts.add(now, record.expires);
         }
     }
     Ok(counts)

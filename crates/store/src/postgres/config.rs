@@ -2,8 +2,10 @@
 //!
 //! The URL is libpq's (`postgres://user:password@host:port/dbname?param=value`), with one parameter
 //! of certgate's own: `schema=NAME` keeps certgate's tables in that schema (created at start-up if
-//! missing) instead of the user's default `search_path`. Everything else is handed to tokio-postgres
-//! as given, so `connect_timeout`, `application_name`, `options` and the rest work as in libpq.
+//! missing) instead of the user's default `search_path`. `sslmode` (disable, prefer, require,
+//! verify-ca, verify-full) and `sslrootcert=FILE` are read here and carried out with rustls (see
+//! `tls.rs`). Everything else is handed to tokio-postgres as given, so `connect_timeout`,
+//! `application_name`, `options` and the rest work as in libpq.
 
 use std::fmt;
 use std::str::FromStr;
@@ -33,6 +35,7 @@ pub struct PostgresUrl {
     /// The URL without certgate's own parameters, as tokio-postgres reads it.
     libpq_url: String,
     schema: Option<String>,
+    tls: super::tls::TlsSettings,
 }
 
 impl PostgresUrl {
@@ -51,6 +54,7 @@ impl PostgresUrl {
             None => (url, None),
         };
         let mut schema = None;
+        let mut tls = super::tls::TlsSettings::default();
         let mut kept = Vec::new();
         for param in query.into_iter().flat_map(|q| q.split('&')) {
             match param.split_once('=') {
@@ -62,6 +66,10 @@ impl PostgresUrl {
                     }
                     schema = Some(name.to_string());
                 }
+                Some(("sslmode", mode)) => tls.mode = super::tls::SslMode::parse(mode)?,
+                Some(("sslrootcert", path)) if !path.is_empty() => {
+                    tls.root_cert = Some(std::path::PathBuf::from(path));
+                }
                 _ if param.is_empty() => {}
                 _ => kept.push(param),
             }
@@ -71,7 +79,11 @@ impl PostgresUrl {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        let parsed = PostgresUrl { libpq_url, schema };
+        let parsed = PostgresUrl {
+            libpq_url,
+            schema,
+            tls,
+        };
         tokio_postgres::Config::from_str(&parsed.libpq_url)
             .map_err(|e| format!("store URL '{parsed}' is not a valid PostgreSQL URL: {e}"))?;
         Ok(parsed)
@@ -82,6 +94,11 @@ impl PostgresUrl {
         self.schema.as_deref()
     }
 
+    /// The TLS settings of the URL (`sslmode`, `sslrootcert`).
+    pub fn tls(&self) -> &super::tls::TlsSettings {
+        &self.tls
+    }
+
     /// The connection settings: the URL's, plus certgate's timeouts and schema.
     pub fn config(&self) -> Result<tokio_postgres::Config, String> {
         let mut config = tokio_postgres::Config::from_str(&self.libpq_url)
@@ -89,6 +106,7 @@ impl PostgresUrl {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        config.ssl_mode(self.tls.mode.negotiation());
         if config.get_application_name().is_none() {
             config.application_name("certgate");
         }
@@ -169,8 +187,16 @@ impl PostgresUrl {
         if let Some(db) = config.get_dbname() {
             shown.push_str(db);
         }
+        let mut params = Vec::new();
         if let Some(schema) = &self.schema {
-            shown.push_str(&format!("?schema={schema}"));
+            params.push(format!("schema={schema}"));
+        }
+        if self.tls.mode != super::tls::SslMode::Prefer {
+            params.push(format!("sslmode={}", self.tls.mode.name()));
+        }
+        if !params.is_empty() {
+            shown.push('?');
+            shown.push_str(&params.join("&"));
         }
         shown
     }

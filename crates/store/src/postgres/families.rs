@@ -8,7 +8,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
 
 use super::{execute, finish, first, pg_error, quota_lock_key, rows, sql, PostgresStore};
-use crate::certificates::{self, NewCertificate, ScopedCertificate};
+use crate::certificates::{self, NewCertificate, ScopedCertificate, ScopedExpiry};
 use crate::keys::{self, StoredCertificate, StoredKey};
 use crate::scan::ScanCursor;
 use crate::sql::Value;
@@ -199,6 +199,26 @@ impl CertificateStore for PostgresStore {
         self.run(move |c| {
             Box::pin(async move {
                 rows(&*c, &sql().certificates.scan, &params, certificates::scoped).await
+            })
+        })
+        .await
+    }
+
+    async fn scan_expiries(
+        &self,
+        after: Option<&ScanCursor>,
+        limit: u32,
+    ) -> Result<Vec<ScopedExpiry>> {
+        let params = certificates::scan_params(after, limit);
+        self.run(move |c| {
+            Box::pin(async move {
+                rows(
+                    &*c,
+                    &sql().certificates.scan_expiries,
+                    &params,
+                    certificates::expiry,
+                )
+                .await
             })
         })
         .await

@@ -16,7 +16,9 @@
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+
+use super::tls::MakeRustls;
 
 use super::config::CONNECT_TIMEOUT;
 use crate::changes::{ChangeFeed, ChangeKind, CONFIRMED_FOR};
@@ -31,7 +33,8 @@ const PING_TIMEOUT: Duration = Duration::from_millis(400);
 const RETRY: Duration = Duration::from_millis(250);
 
 /// Listens for as long as the feed exists (the store holds the only strong reference).
-pub(crate) fn spawn(mut config: tokio_postgres::Config, feed: Weak<ChangeFeed>) {
+/// It connects with the pool's TLS settings (`tls`), so `sslmode` holds for it too.
+pub(crate) fn spawn(mut config: tokio_postgres::Config, tls: MakeRustls, feed: Weak<ChangeFeed>) {
     // Its own name, so that an operator (or a test) can tell it from the pool's connections.
     let name = format!(
         "{}-changes",
@@ -43,7 +46,7 @@ pub(crate) fn spawn(mut config: tokio_postgres::Config, feed: Weak<ChangeFeed>) 
             if feed.strong_count() == 0 {
                 return;
             }
-            if let Err(cause) = listen(&config, &feed).await {
+            if let Err(cause) = listen(&config, &tls, &feed).await {
                 tracing::debug!(%cause, "change listener lost its connection; reconnecting");
             }
             if let Some(feed) = feed.upgrade() {
@@ -55,11 +58,16 @@ pub(crate) fn spawn(mut config: tokio_postgres::Config, feed: Weak<ChangeFeed>) 
 }
 
 /// One listening connection, until it fails or the feed is gone.
-async fn listen(config: &tokio_postgres::Config, feed: &Weak<ChangeFeed>) -> Result<(), String> {
-    let (client, mut connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
-        .await
-        .map_err(|_| "connecting timed out".to_string())?
-        .map_err(|e| e.to_string())?;
+async fn listen(
+    config: &tokio_postgres::Config,
+    tls: &MakeRustls,
+    feed: &Weak<ChangeFeed>,
+) -> Result<(), String> {
+    let (client, mut connection) =
+        tokio::time::timeout(CONNECT_TIMEOUT, config.connect(tls.clone()))
+            .await
+            .map_err(|_| "connecting timed out".to_string())?
+            .map_err(|e| e.to_string())?;
     let schema: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
     let driver = {
         let (feed, schema) = (feed.clone(), schema.clone());

@@ -18,6 +18,7 @@ mod families;
 mod listen;
 mod migrations;
 mod restapis;
+mod tls;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,7 +28,7 @@ use certgate_core::Scope;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 pub use config::PostgresUrl;
 
@@ -186,9 +187,10 @@ impl PostgresStore {
     /// Connects, and applies pending migrations before answering anything.
     pub async fn open(url: &PostgresUrl) -> Result<Self> {
         let pg_config = url.config().map_err(StoreError::Backend)?;
+        let tls = url.tls().connector().map_err(StoreError::Backend)?;
         let manager = Manager::from_config(
             pg_config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 // A connection the server or the network closed is noticed and replaced when it is
                 // next taken from the pool, without a round trip for every request.
@@ -213,7 +215,7 @@ impl PostgresStore {
             .run(move |c| Box::pin(async move { migrations::apply(c, schema.as_deref()).await }))
             .await?;
         // After the migrations, which make the schema the listener reads its name from.
-        listen::spawn(pg_config, Arc::downgrade(&store.changes));
+        listen::spawn(pg_config, tls, Arc::downgrade(&store.changes));
         Ok(store)
     }
 

@@ -150,3 +150,42 @@ fn quota_lock_keys_are_stable_and_per_scope() {
         quota_lock_key("", &scope("211111111111", "us-east-1"))
     );
 }
+
+#[test]
+fn sslmode_and_sslrootcert_are_read_by_certgate() {
+    use super::tls::SslMode;
+    let url =
+        PostgresUrl::parse("postgres://u:pw@db:5432/d?sslmode=verify-full&sslrootcert=/etc/ca.pem")
+            .unwrap();
+    assert_eq!(url.tls().mode, SslMode::VerifyFull);
+    assert_eq!(
+        url.tls().root_cert.as_deref(),
+        Some(std::path::Path::new("/etc/ca.pem"))
+    );
+    assert_eq!(
+        url.config().unwrap().get_ssl_mode(),
+        tokio_postgres::config::SslMode::Require
+    );
+    assert_eq!(
+        url.to_string(),
+        "postgres://u:***@db:5432/d?sslmode=verify-full"
+    );
+    // libpq's default is prefer: TLS when the server offers it.
+    let plain = PostgresUrl::parse("postgres://u@db/d").unwrap();
+    assert_eq!(plain.tls().mode, SslMode::Prefer);
+    let disabled = PostgresUrl::parse("postgres://u@db/d?sslmode=disable").unwrap();
+    assert_eq!(
+        disabled.config().unwrap().get_ssl_mode(),
+        tokio_postgres::config::SslMode::Disable
+    );
+    let bad = PostgresUrl::parse("postgres://u@db/d?sslmode=allow").unwrap_err();
+    assert!(bad.contains("sslmode 'allow'"), "{bad}");
+    // The verifying modes need to know whom to trust; a missing file is a start-up error.
+    let no_root = PostgresUrl::parse("postgres://u@db/d?sslmode=verify-ca").unwrap();
+    assert!(no_root.tls().connector().is_err());
+    let missing =
+        PostgresUrl::parse("postgres://u@db/d?sslmode=verify-ca&sslrootcert=/nonexistent.pem")
+            .unwrap();
+    let err = missing.tls().connector().err().unwrap_or_default();
+    assert!(err.contains("/nonexistent.pem"), "{err}");
+}

@@ -7,7 +7,7 @@ use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
 use rusqlite::{ErrorCode, TransactionBehavior};
 
 use super::{backend, execute, first, rows, sql, SqliteStore, INLINE_PAGE};
-use crate::certificates::{self, NewCertificate, ScopedCertificate};
+use crate::certificates::{self, NewCertificate, ScopedCertificate, ScopedExpiry};
 use crate::keys::{self, StoredCertificate, StoredKey};
 use crate::scan::ScanCursor;
 use crate::sql::Value;
@@ -168,6 +168,20 @@ impl CertificateStore for SqliteStore {
         self.read(move |conn| {
             rows(conn, &sql().certificates.scan, &params, |r| {
                 certificates::scoped(r)
+            })
+        })
+        .await
+    }
+
+    async fn scan_expiries(
+        &self,
+        after: Option<&ScanCursor>,
+        limit: u32,
+    ) -> Result<Vec<ScopedExpiry>> {
+        let params = certificates::scan_params(after, limit);
+        self.read(move |conn| {
+            rows(conn, &sql().certificates.scan_expiries, &params, |r| {
+                certificates::expiry(r)
             })
         })
         .await

@@ -4,7 +4,8 @@
 
 use certgate_core::Tags;
 use certgate_store::{
-    DynStore, Scan, ScanCursor, Scanned, ScopedCertificate, StoredCertificate, StoredKey, SCAN_PAGE,
+    DynStore, Scan, ScanCursor, Scanned, ScopedCertificate, ScopedExpiry, StoredCertificate,
+    StoredKey, SCAN_PAGE,
 };
 
 use crate::{id, new_cert, scope, tags};
@@ -102,6 +103,19 @@ pub async fn every_scan_returns_the_same_rows_in_the_same_order(store: DynStore)
                 scope: r.scope.clone(),
                 id: r.certificate.id.clone(),
                 private_key: r.private_key.clone(),
+            })
+            .collect::<Vec<_>>()
+    );
+    // The expiry scan of `/metrics`: the same keys, with only their expiry.
+    let expiries: Vec<ScopedExpiry> = walk(&store, 5).await;
+    assert_eq!(
+        expiries,
+        expected
+            .iter()
+            .map(|r| ScopedExpiry {
+                scope: r.scope.clone(),
+                id: r.certificate.id.clone(),
+                expires: r.certificate.expires,
             })
             .collect::<Vec<_>>()
     );

@@ -81,10 +81,7 @@ async fn every_update_of_the_family_applies_and_refuses_as_aws_does() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        method.request_parameters().unwrap()["method.request.querystring.q"],
-        true
-    );
+    assert!(method.request_parameters().unwrap()["method.request.querystring.q"]);
     assert!(method.api_key_required().unwrap_or_default());
     refused!(
         client
@@ -154,10 +151,7 @@ async fn every_update_of_the_family_applies_and_refuses_as_aws_does() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        response.response_parameters().unwrap()["method.response.header.X-Id"],
-        true
-    );
+    assert!(response.response_parameters().unwrap()["method.response.header.X-Id"]);
     let read = client
         .get_method_response()
         .rest_api_id(&api_id)
