@@ -392,15 +392,18 @@ def test_update_integration_request_parameters_are_checked_too(client):
         "integration.request.path.proxy": "method.request.path.proxy"}
 
 
-def test_integration_response_template_null_or_empty_is_stored_as_null(client, raw):
-    # test_put_integration_response_templates / put-integration-response-template-none, -template-empty
+def test_integration_response_template_null_is_refused_and_empty_kept(client, raw):
+    # AWS (test_put_integration_response_templates / -template-none, -template-empty) stores a
+    # null or empty template as null. certgate's templates are strings, so it refuses a null with a
+    # 400 and keeps an empty one as it is (README lists this among certgate's choices).
     api_id, root = new_api(client)
     mock_method(client, api_id, root)
     path = f"/restapis/{api_id}/resources/{root}/methods/GET/integration/responses/200"
-    for value in (None, ""):
-        resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"application/json": value}})
-        assert resp.status_code == 201, resp.text
-        assert resp.json() == {"responseTemplates": {"application/json": None}, "selectionPattern": "", "statusCode": "200"}
+    resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"application/json": None}})
+    assert_aws_error(resp, "BadRequestException", 400)
+    resp = raw.request("PUT", path, json_body={"selectionPattern": "", "responseTemplates": {"application/json": ""}})
+    assert resp.status_code == 201, resp.text
+    assert resp.json() == {"responseTemplates": {"application/json": ""}, "selectionPattern": "", "statusCode": "200"}
     resp = raw.request("PUT", path, json_body={"selectionPattern": ""})
     assert resp.status_code == 201 and resp.json() == {"selectionPattern": "", "statusCode": "200"}
 

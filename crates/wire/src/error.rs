@@ -8,6 +8,8 @@ pub enum AwsError {
     BadRequest(String),
     /// A member breaks a constraint of the model (enum, pattern).
     Validation(String),
+    /// A JSON value of a type the member cannot take (the REST API family, as AWS answers it).
+    Serialization(String),
     Unauthorized(String),
     NotFound(String),
     Conflict(String),
@@ -40,6 +42,7 @@ impl AwsError {
         match self {
             AwsError::BadRequest(_) => "BadRequestException",
             AwsError::Validation(_) => "ValidationException",
+            AwsError::Serialization(_) => "SerializationException",
             AwsError::Unauthorized(_) => "UnauthorizedException",
             AwsError::NotFound(_) => "NotFoundException",
             AwsError::Conflict(_) => "ConflictException",
@@ -59,7 +62,7 @@ impl AwsError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AwsError::BadRequest(_) | AwsError::Validation(_) => 400,
+            AwsError::BadRequest(_) | AwsError::Validation(_) | AwsError::Serialization(_) => 400,
             AwsError::Unauthorized(_) => 401,
             AwsError::IncompleteSignature(_)
             | AwsError::MissingAuthenticationToken
@@ -79,6 +82,7 @@ impl AwsError {
         match self {
             AwsError::BadRequest(m)
             | AwsError::Validation(m)
+            | AwsError::Serialization(m)
             | AwsError::Unauthorized(m)
             | AwsError::NotFound(m)
             | AwsError::Conflict(m)

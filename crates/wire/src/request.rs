@@ -265,7 +265,41 @@ pub fn parse_operation_with_headers(
         headers,
         body,
     };
-    Operation::decode(route.id, &request).map_err(AwsError::from)
+    Operation::decode(route.id, &request).map_err(|e| {
+        let e = AwsError::from(e);
+        if route.uri.starts_with("/restapis") {
+            java_serialization(e)
+        } else {
+            e
+        }
+    })
+}
+
+/// The REST API family's answer to a JSON value of the wrong type where a string belongs, as AWS
+/// recorded it: a SerializationException in the words of its Java deserializer (`class
+/// java.lang.Boolean can not be converted to an String`). The client-certificate operations keep
+/// the answer they have always given.
+fn java_serialization(e: AwsError) -> AwsError {
+    let AwsError::BadRequest(message) = &e else {
+        return e;
+    };
+    let Some(found) = message
+        .split("invalid type: ")
+        .nth(1)
+        .filter(|rest| rest.contains("expected a string"))
+    else {
+        return e;
+    };
+    let class = if found.starts_with("boolean") {
+        "java.lang.Boolean"
+    } else if found.starts_with("integer") {
+        "java.lang.Integer"
+    } else if found.starts_with("floating point") {
+        "java.lang.Double"
+    } else {
+        return e;
+    };
+    AwsError::Serialization(format!("class {class} can not be converted to an String"))
 }
 
 #[cfg(test)]

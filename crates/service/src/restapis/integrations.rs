@@ -8,7 +8,7 @@ use certgate_api::{Integration, IntegrationResponse, Method};
 use certgate_core::patch::Op;
 use certgate_core::{Error, NotFound, Scope};
 
-use super::methods::{check_status_code, method_mut, HTTP_METHODS};
+use super::methods::{check_status_code, method_mut, status_code_problem, HTTP_METHODS};
 use super::tree::resource_not_found;
 use super::{patch, Service};
 
@@ -19,6 +19,21 @@ const DEFAULT_TIMEOUT_MS: i32 = 29_000;
 
 fn integration_not_found() -> Error {
     Error::not_found(NotFound::Integration)
+}
+
+/// Template keys are content types (`type/subtype`), as AWS checks them.
+fn check_content_types(templates: Option<&BTreeMap<String, String>>) -> Result<(), Error> {
+    for key in templates.into_iter().flat_map(BTreeMap::keys) {
+        let ok = key
+            .split_once('/')
+            .is_some_and(|(t, sub)| !t.is_empty() && !sub.is_empty() && !sub.contains('/'));
+        if !ok {
+            return Err(Error::bad_request(format!(
+                "Validation Result: warnings : [], errors : [Invalid content type specified: {key}]"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `uri` is an absolute http or https URL with a host.
@@ -110,6 +125,7 @@ fn checked(mut i: Integration, resource_id: &str, method: &Method) -> Result<Int
         .get_or_insert_with(|| resource_id.to_string());
     i.cache_key_parameters.get_or_insert_with(Vec::new);
     check_mappings(i.request_parameters.as_ref(), method)?;
+    check_content_types(i.request_templates.as_ref())?;
     Ok(i)
 }
 
@@ -247,6 +263,7 @@ impl Service {
                     .as_mut()
                     .ok_or_else(integration_not_found)?;
                 check_status_code(&input.status_code)?;
+                check_content_types(input.response_templates.as_ref())?;
                 let response = IntegrationResponse {
                     status_code: Some(input.status_code.clone()),
                     selection_pattern: input.selection_pattern.clone(),
@@ -293,7 +310,11 @@ impl Service {
         input: certgate_api::UpdateIntegrationResponseRequest,
     ) -> Result<IntegrationResponse, Error> {
         let ops = patch::from_model(input.patch_operations);
-        let steps = patch::steps(&ops, "updateIntegrationResponseInput")?;
+        let steps = patch::steps_and(
+            &ops,
+            "updateIntegrationResponseInput",
+            status_code_problem(&input.status_code),
+        )?;
         let (updated, _) = self
             .change_api(scope, &input.rest_api_id, resource_not_found, |_, tree| {
                 let method = method_mut(tree, &input.resource_id, &input.http_method)?;
@@ -310,6 +331,7 @@ impl Service {
                 for step in &steps {
                     patch_integration_response(response, step)?;
                 }
+                check_content_types(response.response_templates.as_ref())?;
                 Ok(response.clone())
             })
             .await?;

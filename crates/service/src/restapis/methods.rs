@@ -42,13 +42,22 @@ pub(crate) fn method_mut<'t>(
 }
 
 pub(crate) fn check_status_code(code: &str) -> Result<(), Error> {
+    match status_code_problem(code) {
+        Some(problem) => Err(patch::validation(vec![problem])),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a status code, in a ValidationException's words, if anything: an Update
+/// lists it after the problems of its operations, as AWS does.
+pub(crate) fn status_code_problem(code: &str) -> Option<String> {
     let b = code.as_bytes();
     if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].iter().all(u8::is_ascii_digit) {
-        return Ok(());
+        return None;
     }
-    Err(patch::validation(vec![format!(
+    Some(format!(
         "Value '{code}' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
-    )]))
+    ))
 }
 
 fn check_authorization(kind: &str, authorizer: Option<&str>) -> Result<(), Error> {
@@ -76,7 +85,9 @@ pub(crate) fn method_parameter(key: &str) -> Result<(&str, &str), Error> {
         .and_then(|rest| rest.split_once('.'))
         .filter(|(source, name)| PARAMETER_SOURCES.contains(source) && !name.is_empty())
         .ok_or_else(|| {
-            Error::bad_request(format!("Invalid method request parameter specified: {key}"))
+            Error::bad_request(format!(
+                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {key}]"
+            ))
         })
 }
 
@@ -271,7 +282,11 @@ impl Service {
         input: certgate_api::UpdateMethodResponseRequest,
     ) -> Result<MethodResponse, Error> {
         let ops = patch::from_model(input.patch_operations);
-        let steps = patch::steps(&ops, "updateMethodResponseInput")?;
+        let steps = patch::steps_and(
+            &ops,
+            "updateMethodResponseInput",
+            status_code_problem(&input.status_code),
+        )?;
         let (updated, _) = self
             .change_api(scope, &input.rest_api_id, resource_not_found, |_, tree| {
                 let method = method_mut(tree, &input.resource_id, &input.http_method)?;

@@ -66,6 +66,16 @@ pub(crate) fn unescape(segment: &str) -> String {
 /// The operations with their `op` parsed. `input` is the model's name of the request
 /// (`updateRestApiInput`), which the ValidationException names; every bad op is listed.
 pub(crate) fn steps<'a>(ops: &'a [PatchOperation], input: &str) -> Result<Vec<Step<'a>>, Error> {
+    steps_and(ops, input, None)
+}
+
+/// [`steps`], with one more problem of the request (a malformed status code) listed after the
+/// operations' in the same ValidationException, as AWS lists them.
+pub(crate) fn steps_and<'a>(
+    ops: &'a [PatchOperation],
+    input: &str,
+    also: Option<String>,
+) -> Result<Vec<Step<'a>>, Error> {
     let mut bad = Vec::new();
     let mut steps = Vec::with_capacity(ops.len());
     for (n, operation) in ops.iter().enumerate() {
@@ -88,6 +98,7 @@ pub(crate) fn steps<'a>(ops: &'a [PatchOperation], input: &str) -> Result<Vec<St
             }
         }
     }
+    bad.extend(also);
     if !bad.is_empty() {
         return Err(validation(bad));
     }

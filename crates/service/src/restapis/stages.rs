@@ -337,7 +337,13 @@ fn patch_stage(row: &mut StageRow, doc: &mut Stage, step: &patch::Step<'_>) -> R
             doc.cache_cluster_status = Some(cache_status(enabled));
         }
         ["cacheClusterSize"] if !remove => {
-            check_cache_size(step.text())?;
+            // A patch value is answered as AWS answers its other bad patch values: a bad request.
+            if !CACHE_SIZES.contains(&step.text()) {
+                return Err(Error::bad_request(format!(
+                    "Invalid cacheClusterSize specified. Valid options are {}",
+                    CACHE_SIZES.join(",")
+                )));
+            }
             doc.cache_cluster_size = Some(step.text().to_string());
         }
         ["variables", name] => {
