@@ -417,3 +417,29 @@ fn integer_members_take_integral_numbers() {
         assert_eq!(size(&body), Err("BadRequestException"), "{bad}");
     }
 }
+
+/// The REST API family answers a non-string where a string belongs as AWS's Java deserializer
+/// words it; the client-certificate operations keep their answer.
+#[test]
+fn wrong_json_types_are_serialization_errors_for_rest_apis_only() {
+    let put = parse(
+        Method::PUT,
+        "/restapis/a1b2c3d4e5/resources/r1b2c3/methods/GET/integration",
+        None,
+        r#"{"type":"MOCK","requestParameters":{"integration.request.path.p":true}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(put.code(), "SerializationException");
+    assert_eq!(
+        put.message(),
+        "class java.lang.Boolean can not be converted to an String"
+    );
+    let generate = parse(
+        Method::POST,
+        "/clientcertificates",
+        None,
+        r#"{"description":5}"#,
+    )
+    .unwrap_err();
+    assert_eq!(generate.code(), "BadRequestException");
+}
