@@ -74,6 +74,9 @@ pub trait RestApiStore: Send + Sync {
 
     async fn rest_api(&self, scope: &Scope, id: &str) -> Result<Option<RestApiRow>>;
 
+    /// Whether the scope holds the API, without reading its document or tree.
+    async fn rest_api_exists(&self, scope: &Scope, id: &str) -> Result<bool>;
+
     /// Up to `limit` REST APIs ordered by id after `after`, without their trees.
     async fn rest_apis(&self, scope: &Scope, after: &str, limit: u32) -> Result<Vec<RestApiRow>>;
 
@@ -181,6 +184,7 @@ pub(crate) struct Sql {
     pub api_insert: String,
     pub api_get: String,
     pub api_lock: String,
+    pub api_exists: String,
     pub api_list: String,
     pub api_update: String,
     pub api_delete: String,
@@ -223,6 +227,7 @@ impl Sql {
             api_get: d.statement(&format!(
                 "SELECT {API_COLUMNS}, tree FROM rest_apis WHERE {api}"
             )),
+            api_exists: d.statement(&format!("SELECT version FROM rest_apis WHERE {api}")),
             api_lock: d.statement(&format!(
                 "SELECT version FROM rest_apis WHERE {api}{}",
                 d.lock_rows()

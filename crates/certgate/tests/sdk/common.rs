@@ -336,6 +336,13 @@ macro_rules! delegate_rest_apis {
             ) -> certgate_store::Result<Option<certgate_store::RestApiRow>> {
                 self.0.rest_api(s, id).await
             }
+            async fn rest_api_exists(
+                &self,
+                s: &certgate_core::Scope,
+                id: &str,
+            ) -> certgate_store::Result<bool> {
+                self.0.rest_api_exists(s, id).await
+            }
             async fn rest_apis(
                 &self,
                 s: &certgate_core::Scope,

@@ -10,7 +10,7 @@ use certgate_core::{Error, NotFound, Scope};
 use certgate_store::{DeploymentRow, StoreError};
 
 use super::stages::{self, stage_quota_error};
-use super::{api_not_found, decode, encode, page_of, patch, storable, Service};
+use super::{api_not_found, cut_page, decode, encode, page_start, patch, storable, Service};
 use crate::store_errors::{from_store, ID_ATTEMPTS};
 
 const DEPLOYMENT_ID_LEN: usize = 6;
@@ -161,40 +161,24 @@ impl Service {
     ) -> Result<Deployments, Error> {
         let api_id = input.rest_api_id.as_str();
         storable(&[api_id], || api_not_found(scope, api_id))?;
-        if self
+        if !self
             .store
-            .rest_api(scope, api_id)
+            .rest_api_exists(scope, api_id)
             .await
             .map_err(from_store)?
-            .is_none()
         {
             return Err(api_not_found(scope, api_id));
         }
         let key = self.page_key().await?;
         let context = format!("deployments/{api_id}");
-        let limit =
-            certgate_core::page::parse_limit(input.limit.map(|n| n.to_string()).as_deref())?;
-        let after = input
-            .position
-            .as_deref()
-            .map(|p| certgate_core::page::decode_position_in(key, scope, &context, p))
-            .transpose()?
-            .unwrap_or_default();
+        let (after, limit) =
+            page_start(key, scope, &context, input.position.as_deref(), input.limit)?;
         let rows = self
             .store
             .deployments(scope, api_id, &after, limit + 1)
             .await
             .map_err(from_store)?;
-        // The store gave the next page's first row too; the page rule cuts it and makes the token.
-        let (rows, position) = page_of(
-            key,
-            scope,
-            &context,
-            rows,
-            |r| &r.id,
-            None,
-            Some(limit as i32),
-        )?;
+        let (rows, position) = cut_page(key, scope, &context, rows, limit, |r| &r.id);
         Ok(Deployments {
             position,
             items: Some(rows.iter().map(shape).collect::<Result<_, _>>()?),

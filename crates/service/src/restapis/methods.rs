@@ -8,6 +8,7 @@ use certgate_api::{Method, MethodResponse, Resource};
 use certgate_core::patch::Op;
 use certgate_core::{Error, NotFound, Scope};
 
+use super::patch::tidy;
 use super::tree::{find_mut, resource_not_found};
 use super::{patch, Service};
 
@@ -117,11 +118,29 @@ fn check_models(models: &BTreeMap<String, String>) -> Result<(), Error> {
     }
 }
 
-/// A map member after a change: `None` once it is empty, as AWS leaves it out.
-fn tidy<V>(map: &mut Option<BTreeMap<String, V>>) {
-    if map.as_ref().is_some_and(BTreeMap::is_empty) {
-        *map = None;
+/// The response of `status_code` among a method's or an integration's responses, or AWS's
+/// answer for a status code they do not have.
+pub(crate) fn response_mut<'m, V>(
+    responses: &'m mut Option<BTreeMap<String, V>>,
+    status_code: &str,
+) -> Result<&'m mut V, Error> {
+    responses
+        .as_mut()
+        .and_then(|r| r.get_mut(status_code))
+        .ok_or_else(|| Error::not_found(NotFound::Response))
+}
+
+/// Removes the response of `status_code`; the map is left out once empty.
+pub(crate) fn remove_response<V>(
+    responses: &mut Option<BTreeMap<String, V>>,
+    status_code: &str,
+) -> Result<(), Error> {
+    response_mut(responses, status_code)?;
+    if let Some(r) = responses.as_mut() {
+        r.remove(status_code);
     }
+    tidy(responses);
+    Ok(())
 }
 
 impl Service {
@@ -268,12 +287,7 @@ impl Service {
             .await?;
         let method = method_mut(&mut loaded.tree, &input.resource_id, &input.http_method)?;
         check_status_code(&input.status_code)?;
-        method
-            .method_responses
-            .as_ref()
-            .and_then(|r| r.get(&input.status_code))
-            .cloned()
-            .ok_or_else(|| Error::not_found(NotFound::Response))
+        response_mut(&mut method.method_responses, &input.status_code).cloned()
     }
 
     pub async fn update_method_response(
@@ -291,11 +305,7 @@ impl Service {
             .change_api(scope, &input.rest_api_id, resource_not_found, |_, tree| {
                 let method = method_mut(tree, &input.resource_id, &input.http_method)?;
                 check_status_code(&input.status_code)?;
-                let response = method
-                    .method_responses
-                    .as_mut()
-                    .and_then(|r| r.get_mut(&input.status_code))
-                    .ok_or_else(|| Error::not_found(NotFound::Response))?;
+                let response = response_mut(&mut method.method_responses, &input.status_code)?;
                 for step in &steps {
                     patch_method_response(response, step)?;
                 }
@@ -313,12 +323,7 @@ impl Service {
         self.change_api(scope, &input.rest_api_id, resource_not_found, |_, tree| {
             let method = method_mut(tree, &input.resource_id, &input.http_method)?;
             check_status_code(&input.status_code)?;
-            let responses = method.method_responses.get_or_insert_with(BTreeMap::new);
-            responses
-                .remove(&input.status_code)
-                .ok_or_else(|| Error::not_found(NotFound::Response))?;
-            tidy(&mut method.method_responses);
-            Ok(())
+            remove_response(&mut method.method_responses, &input.status_code)
         })
         .await?;
         Ok(())
@@ -328,10 +333,9 @@ impl Service {
 fn patch_method(method: &mut Method, step: &patch::Step<'_>) -> Result<(), Error> {
     let segments = step.segments();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let raw_tail = step.path.splitn(3, '/').nth(2).unwrap_or_default();
     match segments.as_slice() {
         ["requestParameters", _] => {
-            let key = patch::unescape(raw_tail);
+            let key = step.tail();
             method_parameter(&key)?;
             let map = method.request_parameters.get_or_insert_with(BTreeMap::new);
             match step.op {

@@ -111,7 +111,45 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(Error::internal)
 }
 
-/// One page of `items` (already in key order) after the key a `position` token names.
+/// Where a page starts: the key its `position` token continues after (`""` for the first page,
+/// which every key sorts after) and its size, by the page rules of the certificates.
+pub(crate) fn page_start(
+    key: &page::PageKey,
+    scope: &Scope,
+    context: &str,
+    position: Option<&str>,
+    limit: Option<i32>,
+) -> Result<(String, u32), Error> {
+    let limit = page::parse_limit(limit.map(|n| n.to_string()).as_deref())?;
+    let after = position
+        .map(|p| page::decode_position_in(key, scope, context, p))
+        .transpose()?
+        .unwrap_or_default();
+    Ok((after, limit))
+}
+
+/// Cuts `items` (in key order, one more than a page when another page follows) to `limit`, with
+/// the token of the next page when there is one.
+pub(crate) fn cut_page<T>(
+    key: &page::PageKey,
+    scope: &Scope,
+    context: &str,
+    mut items: Vec<T>,
+    limit: u32,
+    key_of: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
+    let limit = limit as usize;
+    if items.len() <= limit {
+        return (items, None);
+    }
+    items.truncate(limit);
+    let position = items
+        .last()
+        .map(|i| page::encode_position_in(key, scope, context, key_of(i)));
+    (items, position)
+}
+
+/// One page of `items` (all of a list, in key order) after the key a `position` token names.
 pub(crate) fn page_of<T>(
     key: &page::PageKey,
     scope: &Scope,
@@ -121,23 +159,12 @@ pub(crate) fn page_of<T>(
     position: Option<&str>,
     limit: Option<i32>,
 ) -> Result<(Vec<T>, Option<String>), Error> {
-    let limit = page::parse_limit(limit.map(|n| n.to_string()).as_deref())? as usize;
-    let after = position
-        .map(|p| page::decode_position_in(key, scope, context, p))
-        .transpose()?;
-    let mut items: Vec<T> = items
+    let (after, limit) = page_start(key, scope, context, position, limit)?;
+    let items: Vec<T> = items
         .into_iter()
-        .filter(|i| after.as_deref().is_none_or(|a| key_of(i) > a))
+        .filter(|i| key_of(i) > after.as_str())
         .collect();
-    let position = if items.len() > limit {
-        items.truncate(limit);
-        items
-            .last()
-            .map(|i| page::encode_position_in(key, scope, context, key_of(i)))
-    } else {
-        None
-    };
-    Ok((items, position))
+    Ok(cut_page(key, scope, context, items, limit, key_of))
 }
 
 impl Service {
@@ -313,23 +340,13 @@ impl Service {
         limit: Option<i32>,
     ) -> Result<RestApis, Error> {
         let key = self.page_key().await?;
-        let limit = page::parse_limit(limit.map(|n| n.to_string()).as_deref())?;
-        let after = position
-            .map(|p| page::decode_position_in(key, scope, "restapis", p))
-            .transpose()?
-            .unwrap_or_default();
-        let mut rows = self
+        let (after, limit) = page_start(key, scope, "restapis", position, limit)?;
+        let rows = self
             .store
             .rest_apis(scope, &after, limit + 1)
             .await
             .map_err(from_store)?;
-        let position = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|r| page::encode_position_in(key, scope, "restapis", &r.id))
-        } else {
-            None
-        };
+        let (rows, position) = cut_page(key, scope, "restapis", rows, limit, |r| &r.id);
         let items = rows
             .into_iter()
             .map(|row| Ok(shape(decode(&row.api, "REST API")?, &row.tags, false)))

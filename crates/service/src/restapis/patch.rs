@@ -2,6 +2,8 @@
 //! model's enum (AWS answers a bad `op` with a ValidationException naming each one), paths split
 //! into their JSON-pointer segments, and the value conversions AWS applies.
 
+use std::collections::BTreeMap;
+
 use certgate_core::patch::{Op, PatchOperation};
 use certgate_core::Error;
 
@@ -26,6 +28,12 @@ impl Step<'_> {
             .split('/')
             .map(unescape)
             .collect()
+    }
+
+    /// The path after its first segment, unescaped: a map member's key, which may itself hold
+    /// dots or an escaped slash (`/requestParameters/method.request.path.id`).
+    pub fn tail(&self) -> String {
+        unescape(self.path.splitn(3, '/').nth(2).unwrap_or_default())
     }
 
     /// AWS's answer for a path the operation does not know.
@@ -57,6 +65,13 @@ pub(crate) fn from_model(ops: Option<Vec<certgate_api::PatchOperation>>) -> Vec<
             from: p.from,
         })
         .collect()
+}
+
+/// A map member after a change: `None` once it is empty, as AWS leaves it out.
+pub(crate) fn tidy<V>(map: &mut Option<BTreeMap<String, V>>) {
+    if map.as_ref().is_some_and(BTreeMap::is_empty) {
+        *map = None;
+    }
 }
 
 pub(crate) fn unescape(segment: &str) -> String {

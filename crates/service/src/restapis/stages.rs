@@ -194,12 +194,11 @@ impl Service {
         deployment_id: Option<&str>,
     ) -> Result<Stages, Error> {
         storable(&[api_id], || api_not_found(scope, api_id))?;
-        if self
+        if !self
             .store
-            .rest_api(scope, api_id)
+            .rest_api_exists(scope, api_id)
             .await
             .map_err(from_store)?
-            .is_none()
         {
             return Err(api_not_found(scope, api_id));
         }
@@ -354,9 +353,7 @@ fn patch_stage(row: &mut StageRow, doc: &mut Stage, step: &patch::Step<'_>) -> R
             } else {
                 vars.insert(name, step.text().to_string());
             }
-            if vars.is_empty() {
-                doc.variables = None;
-            }
+            patch::tidy(&mut doc.variables);
         }
         ["accessLogSettings"] if remove => doc.access_log_settings = None,
         ["accessLogSettings", field] if remove => {

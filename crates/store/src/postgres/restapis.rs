@@ -108,6 +108,15 @@ impl RestApiStore for PostgresStore {
         })
     }
 
+    async fn rest_api_exists(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let params = restapis::api_key(scope, id);
+        plain!(self, |c| {
+            first(c, &sql().restapis.api_exists, &params, |_| Ok(()))
+                .await
+                .map(|f| f.is_some())
+        })
+    }
+
     async fn rest_apis(&self, scope: &Scope, after: &str, limit: u32) -> Result<Vec<RestApiRow>> {
         let params = restapis::list_params(certificates::scope_params(scope), after, limit);
         plain!(self, |c| {

@@ -75,6 +75,14 @@ impl RestApiStore for SqliteStore {
         .await
     }
 
+    async fn rest_api_exists(&self, scope: &Scope, id: &str) -> Result<bool> {
+        let params = restapis::api_key(scope, id);
+        self.read_short(move |conn| {
+            first(conn, &sql().restapis.api_exists, &params, |_| Ok(())).map(|f| f.is_some())
+        })
+        .await
+    }
+
     async fn rest_apis(&self, scope: &Scope, after: &str, limit: u32) -> Result<Vec<RestApiRow>> {
         let params = restapis::list_params(certificates::scope_params(scope), after, limit);
         self.read(move |conn| {

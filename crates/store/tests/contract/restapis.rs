@@ -61,6 +61,8 @@ pub async fn rest_apis_round_trip_and_update_by_version(store: DynStore) {
     // Another scope sees nothing.
     let other = scope("222222222222", "us-east-1");
     assert_eq!(store.rest_api(&other, "aaaaaaaaaa").await.unwrap(), None);
+    assert!(store.rest_api_exists(&s, "aaaaaaaaaa").await.unwrap());
+    assert!(!store.rest_api_exists(&other, "aaaaaaaaaa").await.unwrap());
 
     let mut changed = row.clone();
     changed.tree = r#"[{"id":"r"}]"#.into();
