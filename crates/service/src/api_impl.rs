@@ -4,11 +4,9 @@
 //! operations, ARNs).
 
 use certgate_api::*;
-use certgate_core::{page, Certificate, CertificateId, Error, NotFound, ResourceArn, Scope};
-use certgate_store::Resource;
+use certgate_core::{page, Certificate, CertificateId, Error, ResourceArn};
 
 use crate::restapis::patch_operations;
-
 use crate::Service;
 
 /// An id that cannot be a certificate's names no certificate: AWS answers "not found", not a
@@ -26,37 +24,6 @@ fn shape(c: Certificate) -> ClientCertificate {
         expiration_date: Some(c.expires),
         // A certificate without tags has no `tags` member, as AWS answers.
         tags: (!c.tags.is_empty()).then_some(c.tags),
-    }
-}
-
-/// The scope a tag request's ARN lives in (the caller's account, the ARN's region) and the
-/// resource it names; an ARN of another region names nothing in the caller's.
-fn tag_target(scope: &Scope, arn: &ResourceArn) -> Result<(), Error> {
-    if arn.region() == &scope.region {
-        return Ok(());
-    }
-    Err(match arn {
-        ResourceArn::ClientCertificate { .. } => Error::certificate_not_found(),
-        ResourceArn::RestApi { rest_api_id, .. } => Error::not_found(NotFound::RestApi {
-            account: scope.account.as_str(),
-            id: rest_api_id,
-        }),
-        ResourceArn::Stage { .. } => Error::not_found(NotFound::Stage),
-    })
-}
-
-fn stored(arn: &ResourceArn) -> Resource<'_> {
-    match arn {
-        ResourceArn::ClientCertificate { id, .. } => Resource::ClientCertificate(id),
-        ResourceArn::RestApi { rest_api_id, .. } => Resource::RestApi(rest_api_id),
-        ResourceArn::Stage {
-            rest_api_id,
-            stage_name,
-            ..
-        } => Resource::Stage {
-            api_id: rest_api_id,
-            name: stage_name,
-        },
     }
 }
 
@@ -118,8 +85,7 @@ impl Api for Service {
 
     async fn tag_resource(&self, cx: &Context<'_>, input: TagResourceRequest) -> Result<(), Error> {
         let arn = ResourceArn::parse(&input.resource_arn)?;
-        tag_target(cx.scope, &arn)?;
-        self.tag(cx.scope, &arn, stored(&arn), &input.tags).await
+        self.tag(cx.scope, &arn, &input.tags).await
     }
 
     async fn untag_resource(
@@ -128,16 +94,13 @@ impl Api for Service {
         input: UntagResourceRequest,
     ) -> Result<(), Error> {
         let arn = ResourceArn::parse(&input.resource_arn)?;
-        tag_target(cx.scope, &arn)?;
-        self.untag(cx.scope, &arn, stored(&arn), &input.tag_keys)
-            .await
+        self.untag(cx.scope, &arn, &input.tag_keys).await
     }
 
     async fn get_tags(&self, cx: &Context<'_>, input: GetTagsRequest) -> Result<Tags, Error> {
         let arn = ResourceArn::parse(&input.resource_arn)?;
-        tag_target(cx.scope, &arn)?;
         Ok(Tags {
-            tags: Some(self.tags(cx.scope, &arn, stored(&arn)).await?),
+            tags: Some(self.tags(cx.scope, &arn).await?),
         })
     }
 

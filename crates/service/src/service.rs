@@ -296,13 +296,8 @@ impl Service {
         }
     }
 
-    pub async fn tag(
-        &self,
-        scope: &Scope,
-        arn: &ResourceArn,
-        resource: Resource<'_>,
-        tags: &Tags,
-    ) -> Result<(), Error> {
+    pub async fn tag(&self, scope: &Scope, arn: &ResourceArn, tags: &Tags) -> Result<(), Error> {
+        let resource = tag_target(scope, arn)?;
         tags::validate(tags)?;
         self.store
             .add_tags(scope, resource, tags, tags::MAX_TAGS)
@@ -315,9 +310,9 @@ impl Service {
         &self,
         scope: &Scope,
         arn: &ResourceArn,
-        resource: Resource<'_>,
         keys: &[String],
     ) -> Result<(), Error> {
+        let resource = tag_target(scope, arn)?;
         self.store
             .remove_tags(scope, resource, keys)
             .await
@@ -325,29 +320,51 @@ impl Service {
         Ok(())
     }
 
-    pub async fn tags(
-        &self,
-        scope: &Scope,
-        arn: &ResourceArn,
-        resource: Resource<'_>,
-    ) -> Result<Tags, Error> {
+    pub async fn tags(&self, scope: &Scope, arn: &ResourceArn) -> Result<Tags, Error> {
+        let resource = tag_target(scope, arn)?;
         self.store
             .tags(scope, resource)
             .await
             .map_err(|e| tagged_error(scope, arn, e))?
-            .ok_or_else(|| tagged_error(scope, arn, StoreError::NotFound))
+            .ok_or_else(|| arn_not_found(scope, arn))
+    }
+}
+
+/// The stored resource a tag request's ARN names, in the caller's scope: an ARN of another region
+/// names nothing there.
+fn tag_target<'a>(scope: &Scope, arn: &'a ResourceArn) -> Result<Resource<'a>, Error> {
+    if arn.region() != &scope.region {
+        return Err(arn_not_found(scope, arn));
+    }
+    Ok(match arn {
+        ResourceArn::ClientCertificate { id, .. } => Resource::ClientCertificate(id),
+        ResourceArn::RestApi { rest_api_id, .. } => Resource::RestApi(rest_api_id),
+        ResourceArn::Stage {
+            rest_api_id,
+            stage_name,
+            ..
+        } => Resource::Stage {
+            api_id: rest_api_id,
+            name: stage_name,
+        },
+    })
+}
+
+/// AWS's "not found" for the resource an ARN names, in the words of its kind.
+fn arn_not_found(scope: &Scope, arn: &ResourceArn) -> Error {
+    match arn {
+        ResourceArn::ClientCertificate { .. } => Error::certificate_not_found(),
+        ResourceArn::RestApi { rest_api_id, .. } => {
+            crate::restapis::api_not_found(scope, rest_api_id)
+        }
+        ResourceArn::Stage { .. } => Error::not_found(certgate_core::NotFound::Stage),
     }
 }
 
 /// A tag operation's store error, with "not found" in the words of the resource's kind.
 fn tagged_error(scope: &Scope, arn: &ResourceArn, e: StoreError) -> Error {
-    match (e, arn) {
-        (StoreError::NotFound, ResourceArn::RestApi { rest_api_id, .. }) => {
-            crate::restapis::api_not_found(scope, rest_api_id)
-        }
-        (StoreError::NotFound, ResourceArn::Stage { .. }) => {
-            Error::not_found(certgate_core::NotFound::Stage)
-        }
-        (e, _) => from_store(e),
+    match e {
+        StoreError::NotFound => arn_not_found(scope, arn),
+        e => from_store(e),
     }
 }
