@@ -90,8 +90,9 @@ fn check_place(
     Ok(())
 }
 
-fn child_path(parent: &Resource, part: &str) -> String {
-    match parent.path.as_deref() {
+/// The path of a child with `part` under a resource of path `base`.
+fn child_path(base: Option<&str>, part: &str) -> String {
+    match base {
         None | Some("/") => format!("/{part}"),
         Some(p) => format!("{p}/{part}"),
     }
@@ -110,11 +111,7 @@ fn recompute_paths(tree: &mut [Resource]) {
                 continue;
             };
             if let Some(base) = paths.get(parent) {
-                let path = if base == "/" {
-                    format!("/{part}")
-                } else {
-                    format!("{base}/{part}")
-                };
+                let path = child_path(Some(base), part);
                 if paths.get(id) != Some(&path) {
                     paths.insert(id.clone(), path.clone());
                     changed = true;
@@ -256,7 +253,7 @@ impl Service {
                     id: Some(id.clone()),
                     parent_id: parent.id.clone(),
                     path_part: Some(part.to_string()),
-                    path: Some(child_path(parent, part)),
+                    path: Some(child_path(parent.path.as_deref(), part)),
                     resource_methods: None,
                 };
                 tree.push(resource.clone());

@@ -5,9 +5,10 @@
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
 use deadpool_postgres::GenericClient;
-use tokio_postgres::error::SqlState;
 
-use super::{execute, finish, first, pg_error, quota_lock_key, rows, sql, PostgresStore};
+use super::{
+    count, execute, finish, first, insert, pg_error, quota_lock_key, rows, sql, PostgresStore,
+};
 use crate::certificates::{self, NewCertificate, ScopedCertificate, ScopedExpiry};
 use crate::keys::{self, StoredCertificate, StoredKey};
 use crate::scan::ScanCursor;
@@ -17,15 +18,6 @@ use crate::{
     settings, CertificateStore, ChangeFeed, ChangeKind, KeyStore, Result, SettingStore, Store,
     StoreError, TagStore,
 };
-
-/// Inserts one row; a taken (account, region, id) is `IdTaken`.
-async fn insert_row(c: &impl GenericClient, params: &[Value]) -> Result<()> {
-    match execute(c, &sql().certificates.insert, params).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(StoreError::IdTaken),
-        Err(e) => Err(pg_error(e)),
-    }
-}
 
 impl Store for PostgresStore {
     fn engine(&self) -> &'static str {
@@ -54,34 +46,17 @@ impl CertificateStore for PostgresStore {
         let lock = quota_lock_key(&self.schema, scope);
         let count_params = certificates::scope_params(scope);
         let params = certificates::insert_params(scope, &new.certificate, &new.private_key)?;
-        let result = self
-            .run(move |c| {
-                Box::pin(async move {
-                    let tx = c.transaction().await.map_err(pg_error)?;
-                    let result = async {
-                        // Held until commit or rollback: every node inserting into this scope queues
-                        // here, so the count below cannot go stale before the insert.
-                        execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[Value::Int(lock)])
-                            .await
-                            .map_err(pg_error)?;
-                        let count = first(
-                            &tx,
-                            &sql().certificates.count,
-                            &count_params,
-                            certificates::count,
-                        )
-                        .await?
-                        .unwrap_or(0);
-                        if count >= u64::from(quota) {
-                            return Err(StoreError::QuotaExceeded { limit: quota });
-                        }
-                        insert_row(&tx, &params).await
-                    }
-                    .await;
-                    finish(tx, result).await
-                })
-            })
-            .await;
+        let result = transaction!(self, |tx| {
+            // Held until commit or rollback: every node inserting into this scope queues here, so
+            // the count below cannot go stale before the insert.
+            execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[Value::Int(lock)])
+                .await
+                .map_err(pg_error)?;
+            if count(&tx, &sql().certificates.count, &count_params).await? >= u64::from(quota) {
+                return Err(StoreError::QuotaExceeded { limit: quota });
+            }
+            insert(&tx, &sql().certificates.insert, &params).await
+        });
         self.announce(scope, &new.certificate.id, result)
     }
 
@@ -153,40 +128,30 @@ impl CertificateStore for PostgresStore {
 
     async fn delete(&self, scope: &Scope, id: &CertificateId) -> Result<()> {
         let params = certificates::key_params(scope, id);
-        let result = self
-            .run(move |c| {
-                Box::pin(async move {
-                    let tx = c.transaction().await.map_err(pg_error)?;
-                    let result = async {
-                        // The row lock first: a stage taking the certificate holds the same lock, so
-                        // either it committed before and is seen below, or it waits and then finds the
-                        // certificate gone.
-                        if first(&tx, &sql().restapis.certificate_exists, &params, |_| Ok(()))
-                            .await?
-                            .is_none()
-                        {
-                            return Err(StoreError::NotFound);
-                        }
-                        let users = rows(
-                            &tx,
-                            &sql().restapis.certificate_users,
-                            &params,
-                            crate::restapis::pair,
-                        )
-                        .await?;
-                        if !users.is_empty() {
-                            return Err(StoreError::InUse(crate::restapis::stage_names(users)));
-                        }
-                        execute(&tx, &sql().certificates.delete, &params)
-                            .await
-                            .map(|_| ())
-                            .map_err(pg_error)
-                    }
-                    .await;
-                    finish(tx, result).await
-                })
-            })
-            .await;
+        let result = transaction!(self, |tx| {
+            // The row lock first: a stage taking the certificate holds the same lock, so either it
+            // committed before and is seen below, or it waits and then finds the certificate gone.
+            if first(&tx, &sql().restapis.certificate_exists, &params, |_| Ok(()))
+                .await?
+                .is_none()
+            {
+                return Err(StoreError::NotFound);
+            }
+            let users = rows(
+                &tx,
+                &sql().restapis.certificate_users,
+                &params,
+                crate::restapis::pair,
+            )
+            .await?;
+            if !users.is_empty() {
+                return Err(StoreError::InUse(crate::restapis::stage_names(users)));
+            }
+            execute(&tx, &sql().certificates.delete, &params)
+                .await
+                .map(|_| ())
+                .map_err(pg_error)
+        });
         self.announce(scope, id, result)
     }
 
@@ -282,7 +247,9 @@ impl KeyStore for PostgresStore {
         let params =
             certificates::insert_params(&record.scope, &record.certificate, &record.private_key)?;
         let result = self
-            .run(move |c| Box::pin(async move { insert_row(&*c, &params).await }))
+            .run(move |c| {
+                Box::pin(async move { insert(&*c, &sql().certificates.insert, &params).await })
+            })
             .await;
         self.announce(&record.scope, &record.certificate.id, result)
     }

@@ -13,6 +13,36 @@
 //! reached, or does not answer within [`config::OPERATION_TIMEOUT`], is [`StoreError::Unavailable`];
 //! the pool drops broken connections and opens new ones, so a node recovers by itself.
 
+/// Runs the body in a transaction on a pooled connection, committing on success and rolling
+/// back at once otherwise (see [`finish`]). Defined before the modules that use it.
+macro_rules! transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        $store
+            .run(move |c| {
+                Box::pin(async move {
+                    let $tx = c.transaction().await.map_err(pg_error)?;
+                    let result = async { $body }.await;
+                    finish($tx, result).await
+                })
+            })
+            .await
+    };
+}
+
+/// Runs the body on a pooled connection, outside a transaction.
+macro_rules! plain {
+    ($store:expr, |$c:ident| $body:expr) => {
+        $store
+            .run(move |conn| {
+                Box::pin(async move {
+                    let $c = &*conn;
+                    $body
+                })
+            })
+            .await
+    };
+}
+
 mod config;
 mod families;
 mod listen;
@@ -161,6 +191,22 @@ async fn execute(
 ) -> std::result::Result<u64, tokio_postgres::Error> {
     let stmt = c.prepare_cached(sql).await?;
     c.execute(&stmt, &bind(params)).await
+}
+
+/// Runs an insert; a taken key is `IdTaken`.
+async fn insert(c: &impl GenericClient, statement: &str, params: &[Value]) -> Result<()> {
+    match execute(c, statement, params).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(StoreError::IdTaken),
+        Err(e) => Err(pg_error(e)),
+    }
+}
+
+/// A `COUNT(*)` statement's answer.
+async fn count(c: &impl GenericClient, statement: &str, params: &[Value]) -> Result<u64> {
+    Ok(first(c, statement, params, crate::certificates::count)
+        .await?
+        .unwrap_or(0))
 }
 
 fn sql() -> &'static Statements {

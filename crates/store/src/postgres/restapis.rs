@@ -8,28 +8,14 @@
 use async_trait::async_trait;
 use certgate_core::Scope;
 use deadpool_postgres::GenericClient;
-use tokio_postgres::error::SqlState;
 
-use super::{execute, finish, first, pg_error, quota_lock_key, rows, sql, PostgresStore};
+use super::{
+    count, execute, finish, first, insert, pg_error, quota_lock_key, rows, sql, PostgresStore,
+};
 use crate::certificates;
 use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
 use crate::sql::{Columns as _, Value};
 use crate::{RestApiStore, Result, StoreError};
-
-/// Runs an insert; a taken key is `IdTaken`.
-async fn insert(c: &impl GenericClient, statement: &str, params: &[Value]) -> Result<()> {
-    match execute(c, statement, params).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(StoreError::IdTaken),
-        Err(e) => Err(pg_error(e)),
-    }
-}
-
-async fn count(c: &impl GenericClient, statement: &str, params: &[Value]) -> Result<u64> {
-    Ok(first(c, statement, params, certificates::count)
-        .await?
-        .unwrap_or(0))
-}
 
 async fn changed(c: &impl GenericClient, statement: &str, params: &[Value]) -> Result<u64> {
     execute(c, statement, params).await.map_err(pg_error)
@@ -50,35 +36,6 @@ fn one_row(n: u64) -> Result<()> {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
-}
-
-/// Runs the body in a transaction on a pooled connection, committing on success.
-macro_rules! transaction {
-    ($store:expr, |$tx:ident| $body:expr) => {
-        $store
-            .run(move |c| {
-                Box::pin(async move {
-                    let $tx = c.transaction().await.map_err(pg_error)?;
-                    let result = async { $body }.await;
-                    finish($tx, result).await
-                })
-            })
-            .await
-    };
-}
-
-/// Runs the body on a pooled connection, outside a transaction.
-macro_rules! plain {
-    ($store:expr, |$c:ident| $body:expr) => {
-        $store
-            .run(move |conn| {
-                Box::pin(async move {
-                    let $c = &*conn;
-                    $body
-                })
-            })
-            .await
-    };
 }
 
 #[async_trait]

@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use certgate_core::{Certificate, CertificateId, Scope, SecretBytes, Tags};
-use rusqlite::{ErrorCode, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 
-use super::{backend, execute, first, rows, sql, SqliteStore, INLINE_PAGE};
+use super::{backend, count, execute, first, insert, rows, sql, SqliteStore, INLINE_PAGE};
 use crate::certificates::{self, NewCertificate, ScopedCertificate, ScopedExpiry};
 use crate::keys::{self, StoredCertificate, StoredKey};
 use crate::scan::ScanCursor;
@@ -16,17 +16,6 @@ use crate::{
     settings, CertificateStore, ChangeFeed, ChangeKind, KeyStore, Result, SettingStore, Store,
     StoreError, TagStore,
 };
-
-/// Inserts one row; a taken (account, region, id) is `IdTaken`.
-fn insert_row(conn: &rusqlite::Connection, params: &[Value]) -> Result<()> {
-    match execute(conn, &sql().certificates.insert, params) {
-        Ok(_) => Ok(()),
-        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-            Err(StoreError::IdTaken)
-        }
-        Err(e) => Err(backend(e)),
-    }
-}
 
 impl Store for SqliteStore {
     fn engine(&self) -> &'static str {
@@ -60,14 +49,10 @@ impl CertificateStore for SqliteStore {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(backend)?;
-                let count = first(&tx, &sql().certificates.count, &count_params, |r| {
-                    certificates::count(r)
-                })?
-                .unwrap_or(0);
-                if count >= u64::from(quota) {
+                if count(&tx, &sql().certificates.count, &count_params)? >= u64::from(quota) {
                     return Err(StoreError::QuotaExceeded { limit: quota });
                 }
-                insert_row(&tx, &params)?;
+                insert(&tx, &sql().certificates.insert, &params)?;
                 tx.commit().map_err(backend)
             })
             .await;
@@ -235,7 +220,9 @@ impl KeyStore for SqliteStore {
     async fn import(&self, record: &StoredCertificate) -> Result<()> {
         let params =
             certificates::insert_params(&record.scope, &record.certificate, &record.private_key)?;
-        let result = self.write(move |conn| insert_row(conn, &params)).await;
+        let result = self
+            .write(move |conn| insert(conn, &sql().certificates.insert, &params))
+            .await;
         self.announce(&record.scope, &record.certificate.id, result)
     }
 }

@@ -128,6 +128,22 @@ fn execute(conn: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<u
         .execute(rusqlite::params_from_iter(params))
 }
 
+/// Runs an insert; a taken key is `IdTaken`.
+fn insert(conn: &Connection, statement: &str, params: &[Value]) -> Result<()> {
+    match execute(conn, statement, params) {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+            Err(StoreError::IdTaken)
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
+/// A `COUNT(*)` statement's answer.
+fn count(conn: &Connection, statement: &str, params: &[Value]) -> Result<u64> {
+    Ok(first(conn, statement, params, |r| crate::certificates::count(r))?.unwrap_or(0))
+}
+
 fn sql() -> &'static Statements {
     Statements::sqlite()
 }

@@ -4,32 +4,17 @@
 
 use async_trait::async_trait;
 use certgate_core::Scope;
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use super::{backend, execute, first, rows, sql, SqliteStore};
+use super::{backend, count, execute, first, insert, rows, sql, SqliteStore};
 use crate::certificates;
 use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
-use crate::sql::{Columns as _, Value};
+use crate::sql::Columns as _;
 use crate::{RestApiStore, Result, StoreError};
 
 fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)
-}
-
-/// Runs an insert; a taken key is `IdTaken`.
-fn insert(conn: &Connection, statement: &str, params: &[Value]) -> Result<()> {
-    match execute(conn, statement, params) {
-        Ok(_) => Ok(()),
-        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-            Err(StoreError::IdTaken)
-        }
-        Err(e) => Err(backend(e)),
-    }
-}
-
-fn count(conn: &Connection, statement: &str, params: &[Value]) -> Result<u64> {
-    Ok(first(conn, statement, params, |r| certificates::count(r))?.unwrap_or(0))
 }
 
 /// `NotFound` unless the scope holds the API.
