@@ -165,6 +165,19 @@ impl ChangeFeed {
         self.hand_out(Event::Changed(&change));
     }
 
+    /// Announces a write once it has ended, whatever its outcome (a failed commit may still have
+    /// reached the store), before its caller gets the result it hands on.
+    pub fn after<T>(
+        &self,
+        kind: ChangeKind,
+        scope: &Scope,
+        id: &str,
+        result: crate::Result<T>,
+    ) -> crate::Result<T> {
+        self.publish(kind, scope, id);
+        result
+    }
+
     /// Announces that anything may have changed.
     pub fn publish_everything(&self) {
         self.hand_out(Event::Everything);

@@ -36,7 +36,7 @@ pub use certificates::{CertificateStore, NewCertificate, ScopedCertificate, Scop
 pub use changes::{Change, ChangeFeed, ChangeKind, Event, Subscriber};
 pub use keys::{KeyStore, StoredCertificate, StoredKey};
 pub use postgres::{PostgresStore, PostgresUrl};
-pub use restapis::{DeploymentRow, RestApiRow, RestApiStore, StageListing, StageRow};
+pub use restapis::{DeploymentRow, InvokeTarget, RestApiRow, RestApiStore, StageListing, StageRow};
 pub use scan::{Page, Scan, ScanCursor, Scanned, SCAN_PAGE};
 pub use settings::SettingStore;
 pub use sqlite::SqliteStore;

@@ -66,6 +66,16 @@ pub struct StageListing {
     pub client_certificate_id: Option<String>,
 }
 
+/// What invoking a stage needs, found by API id and stage name alone (an invoked URL names no
+/// account): the stage and the frozen tree of its deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeTarget {
+    pub scope: Scope,
+    pub stage: StageRow,
+    /// The JSON of the deployment's resources, as [`DeploymentRow::snapshot`].
+    pub snapshot: String,
+}
+
 #[async_trait]
 pub trait RestApiStore: Send + Sync {
     /// Stores a new REST API if the scope holds fewer than `quota` APIs of its endpoint class
@@ -149,6 +159,16 @@ pub trait RestApiStore: Send + Sync {
 
     async fn delete_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<()>;
 
+    /// The stages named `stage` of every REST API with the id `api_id`, in any scope, with their
+    /// deployments' snapshots, ordered by (account, region); at most `limit`. Ids are drawn at
+    /// random, so more than one is rare, but the store does not forbid it across scopes.
+    async fn invoke_targets(
+        &self,
+        api_id: &str,
+        stage: &str,
+        limit: u32,
+    ) -> Result<Vec<InvokeTarget>>;
+
     /// The stages of the scope that present the certificate, as "stage of api-id" pairs ordered
     /// by API and stage.
     async fn certificate_users(
@@ -207,6 +227,7 @@ pub(crate) struct Sql {
     pub certificate_exists: String,
     pub certificate_users: String,
     pub scan_stages: String,
+    pub invoke_targets: String,
 }
 
 impl Sql {
@@ -297,6 +318,19 @@ impl Sql {
                 "SELECT api_id, name FROM stages WHERE {scope} AND client_certificate_id = $3
                  ORDER BY api_id, name"
             )),
+            invoke_targets: d.statement(&format!(
+                "SELECT s.account, s.region, {}, d.snapshot
+                 FROM stages s JOIN deployments d
+                   ON d.account = s.account AND d.region = s.region AND d.api_id = s.api_id
+                  AND d.id = s.deployment_id
+                 WHERE s.api_id = $1 AND s.name = $2
+                 ORDER BY s.account, s.region LIMIT $3",
+                STAGE_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("s.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             // Every valid key sorts after the empty strings of the first page; an API without
             // stages has the empty stage name, before any stage's.
             scan_stages: d.statement(
@@ -317,6 +351,11 @@ pub(crate) fn api_key(scope: &Scope, id: &str) -> Vec<Value> {
         scope.region.as_str().into(),
         id.into(),
     ]
+}
+
+/// A stage's key in the change feed: `api-id/stage-name`, as the PostgreSQL trigger spells it.
+pub(crate) fn stage_key(api_id: &str, name: &str) -> String {
+    format!("{api_id}/{name}")
 }
 
 pub(crate) fn child_key(scope: &Scope, api_id: &str, id: &str) -> Vec<Value> {
@@ -476,6 +515,19 @@ pub(crate) fn stage_names(pairs: Vec<(String, String)>) -> Vec<String> {
 
 pub(crate) fn name(row: &impl Columns) -> Result<String> {
     row.text(0)
+}
+
+pub(crate) fn invoke_target(row: &impl Columns) -> Result<InvokeTarget> {
+    let shifted = crate::sql::Shifted { row, by: 2 };
+    Ok(InvokeTarget {
+        scope: crate::certificates::scope(row, 0)?,
+        stage: stage(&shifted)?,
+        snapshot: row.text(10)?,
+    })
+}
+
+pub(crate) fn invoke_params(api_id: &str, stage: &str, limit: u32) -> Vec<Value> {
+    vec![api_id.into(), stage.into(), Value::Int(i64::from(limit))]
 }
 
 pub(crate) fn stage_listing(row: &impl Columns) -> Result<StageListing> {

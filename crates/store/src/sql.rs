@@ -113,6 +113,28 @@ pub(crate) trait Columns {
     fn bytes(&self, i: usize) -> Result<Vec<u8>>;
 }
 
+/// The columns of `row` from `by` on, so that a reader written for a table's own columns reads
+/// them where a join put them after others.
+pub(crate) struct Shifted<'a, R> {
+    pub row: &'a R,
+    pub by: usize,
+}
+
+impl<R: Columns> Columns for Shifted<'_, R> {
+    fn text(&self, i: usize) -> Result<String> {
+        self.row.text(i + self.by)
+    }
+    fn optional_text(&self, i: usize) -> Result<Option<String>> {
+        self.row.optional_text(i + self.by)
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        self.row.int(i + self.by)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        self.row.bytes(i + self.by)
+    }
+}
+
 fn column(i: usize, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("column {i} cannot be read: {e}"))
 }

@@ -463,6 +463,14 @@ macro_rules! delegate_rest_apis {
             ) -> certgate_store::Result<Vec<certgate_store::StageListing>> {
                 self.0.scan_stages(after, limit).await
             }
+            async fn invoke_targets(
+                &self,
+                api_id: &str,
+                stage: &str,
+                limit: u32,
+            ) -> certgate_store::Result<Vec<certgate_store::InvokeTarget>> {
+                self.0.invoke_targets(api_id, stage, limit).await
+            }
         }
     };
 }

@@ -122,6 +122,13 @@ pub const MIGRATIONS: &[Migration] = &[
             FOR EACH ROW EXECUTE FUNCTION certgate_notify_change('stage', 'api_id', 'name');
     "#,
     },
+    // An invoked URL names the API and the stage but no account: the data plane finds the stage
+    // by those two alone.
+    Migration {
+        version: 5,
+        name: "stages_by_api_id",
+        sql: "CREATE INDEX stages_by_api_id ON stages (api_id, name);",
+    },
 ];
 
 /// The advisory lock every node takes before it looks at the schema version. It is one key for the

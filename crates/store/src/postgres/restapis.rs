@@ -13,7 +13,8 @@ use super::{
     count, execute, finish, first, insert, pg_error, quota_lock_key, rows, sql, PostgresStore,
 };
 use crate::certificates;
-use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
+use crate::changes::ChangeKind;
+use crate::restapis::{self, DeploymentRow, InvokeTarget, RestApiRow, StageListing, StageRow};
 use crate::sql::{Columns as _, Value};
 use crate::{RestApiStore, Result, StoreError};
 
@@ -41,10 +42,11 @@ fn one_row(n: u64) -> Result<()> {
 #[async_trait]
 impl RestApiStore for PostgresStore {
     async fn insert_rest_api(&self, scope: &Scope, row: &RestApiRow, quota: u32) -> Result<()> {
+        let announced = (scope.clone(), row.id.clone());
         let lock = quota_lock_key(&format!("{}/rest_apis", self.schema), scope);
         let count_params = restapis::api_count_params(scope, &row.endpoint);
         let params = restapis::api_insert_params(scope, row)?;
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[Value::Int(lock)])
                 .await
                 .map_err(pg_error)?;
@@ -52,7 +54,9 @@ impl RestApiStore for PostgresStore {
                 return Err(StoreError::QuotaExceeded { limit: quota });
             }
             insert(&tx, &sql().restapis.api_insert, &params).await
-        })
+        });
+        self.changes
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn rest_api(&self, scope: &Scope, id: &str) -> Result<Option<RestApiRow>> {
@@ -85,9 +89,10 @@ impl RestApiStore for PostgresStore {
     }
 
     async fn update_rest_api(&self, scope: &Scope, row: &RestApiRow) -> Result<()> {
+        let announced = (scope.clone(), row.id.clone());
         let (scope, id) = (scope.clone(), row.id.clone());
         let params = restapis::api_update_params(&scope, row);
-        plain!(self, |c| {
+        let result = plain!(self, |c| {
             if changed(c, &sql().restapis.api_update, &params).await? == 0 {
                 let key = restapis::api_key(&scope, &id);
                 return match first(c, &sql().restapis.api_get, &key, |_| Ok(())).await? {
@@ -96,19 +101,24 @@ impl RestApiStore for PostgresStore {
                 };
             }
             Ok(())
-        })
+        });
+        self.changes
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn delete_rest_api(&self, scope: &Scope, id: &str) -> Result<()> {
+        let announced = (scope.clone(), id.to_string());
         let (scope, id) = (scope.clone(), id.to_string());
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             lock_api(&tx, &scope, &id).await?;
             let key = restapis::api_key(&scope, &id);
             let s = &sql().restapis;
             changed(&tx, &s.api_delete_stages, &key).await?;
             changed(&tx, &s.api_delete_deployments, &key).await?;
             one_row(changed(&tx, &s.api_delete, &key).await?)
-        })
+        });
+        self.changes
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn insert_deployment(
@@ -119,10 +129,11 @@ impl RestApiStore for PostgresStore {
         stage: Option<&StageRow>,
         stage_quota: u32,
     ) -> Result<()> {
+        let announced = stage.map(|st| (scope.clone(), restapis::stage_key(api_id, &st.name)));
         let (scope, api_id) = (scope.clone(), api_id.to_string());
         let params = restapis::deployment_insert_params(&scope, &api_id, row);
         let stage = stage.cloned();
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             let s = &sql().restapis;
             lock_api(&tx, &scope, &api_id).await?;
             insert(&tx, &s.deployment_insert, &params).await?;
@@ -138,7 +149,11 @@ impl RestApiStore for PostgresStore {
                 }
             }
             Ok(())
-        })
+        });
+        match announced {
+            Some((scope, key)) => self.changes.after(ChangeKind::Stage, &scope, &key, result),
+            None => result,
+        }
     }
 
     async fn deployment(
@@ -213,10 +228,11 @@ impl RestApiStore for PostgresStore {
         row: &StageRow,
         quota: u32,
     ) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, &row.name));
         let (scope, api_id) = (scope.clone(), api_id.to_string());
         let params = restapis::stage_insert_params(&scope, &api_id, row)?;
         let deployment = restapis::child_key(&scope, &api_id, &row.deployment_id);
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             let s = &sql().restapis;
             lock_api(&tx, &scope, &api_id).await?;
             if count(&tx, &s.deployment_exists, &deployment).await? == 0 {
@@ -233,7 +249,9 @@ impl RestApiStore for PostgresStore {
                 return Err(StoreError::QuotaExceeded { limit: quota });
             }
             insert(&tx, &s.stage_insert, &params).await
-        })
+        });
+        self.changes
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<Option<StageRow>> {
@@ -251,6 +269,7 @@ impl RestApiStore for PostgresStore {
     }
 
     async fn update_stage(&self, scope: &Scope, api_id: &str, row: &StageRow) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, &row.name));
         let (scope, api_id) = (scope.clone(), api_id.to_string());
         let params = restapis::stage_update_params(&scope, &api_id, row);
         let deployment = restapis::child_key(&scope, &api_id, &row.deployment_id);
@@ -259,7 +278,7 @@ impl RestApiStore for PostgresStore {
             .as_deref()
             .map(|id| restapis::api_key(&scope, id));
         let key = restapis::child_key(&scope, &api_id, &row.name);
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             let s = &sql().restapis;
             lock_api(&tx, &scope, &api_id).await?;
             if count(&tx, &s.deployment_exists, &deployment).await? == 0 {
@@ -281,16 +300,21 @@ impl RestApiStore for PostgresStore {
                 };
             }
             Ok(())
-        })
+        });
+        self.changes
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn delete_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, name));
         let (scope, api_id) = (scope.clone(), api_id.to_string());
         let params = restapis::child_key(&scope, &api_id, name);
-        transaction!(self, |tx| {
+        let result = transaction!(self, |tx| {
             lock_api(&tx, &scope, &api_id).await?;
             one_row(changed(&tx, &sql().restapis.stage_delete, &params).await?)
-        })
+        });
+        self.changes
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn certificate_users(
@@ -323,6 +347,21 @@ impl RestApiStore for PostgresStore {
                 &params,
                 restapis::stage_listing,
             )
+            .await
+        })
+    }
+
+    async fn invoke_targets(
+        &self,
+        api_id: &str,
+        stage: &str,
+        limit: u32,
+    ) -> Result<Vec<InvokeTarget>> {
+        let params = restapis::invoke_params(api_id, stage, limit);
+        plain!(self, |c| {
+            rows(c, &sql().restapis.invoke_targets, &params, |r| {
+                restapis::invoke_target(r)
+            })
             .await
         })
     }

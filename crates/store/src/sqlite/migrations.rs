@@ -82,6 +82,13 @@ pub const MIGRATIONS: &[Migration] = &[
         CREATE INDEX stages_by_certificate ON stages (account, region, client_certificate_id);
     ",
     },
+    // An invoked URL names the API and the stage but no account: the data plane finds the stage
+    // by those two alone.
+    Migration {
+        version: 4,
+        name: "stages_by_api_id",
+        sql: "CREATE INDEX stages_by_api_id ON stages (api_id, name);",
+    },
 ];
 
 /// Brings the schema up to date in one immediate transaction, so that two processes starting on the

@@ -8,7 +8,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::{backend, count, execute, first, insert, rows, sql, SqliteStore};
 use crate::certificates;
-use crate::restapis::{self, DeploymentRow, RestApiRow, StageListing, StageRow};
+use crate::changes::ChangeKind;
+use crate::restapis::{self, DeploymentRow, InvokeTarget, RestApiRow, StageListing, StageRow};
 use crate::sql::Columns as _;
 use crate::{RestApiStore, Result, StoreError};
 
@@ -37,17 +38,21 @@ fn one_row(changed: usize) -> Result<()> {
 #[async_trait]
 impl RestApiStore for SqliteStore {
     async fn insert_rest_api(&self, scope: &Scope, row: &RestApiRow, quota: u32) -> Result<()> {
+        let announced = (scope.clone(), row.id.clone());
         let count_params = restapis::api_count_params(scope, &row.endpoint);
         let params = restapis::api_insert_params(scope, row)?;
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            if count(&tx, &sql().restapis.api_count, &count_params)? >= u64::from(quota) {
-                return Err(StoreError::QuotaExceeded { limit: quota });
-            }
-            insert(&tx, &sql().restapis.api_insert, &params)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                if count(&tx, &sql().restapis.api_count, &count_params)? >= u64::from(quota) {
+                    return Err(StoreError::QuotaExceeded { limit: quota });
+                }
+                insert(&tx, &sql().restapis.api_insert, &params)?;
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn rest_api(&self, scope: &Scope, id: &str) -> Result<Option<RestApiRow>> {
@@ -79,30 +84,38 @@ impl RestApiStore for SqliteStore {
     }
 
     async fn update_rest_api(&self, scope: &Scope, row: &RestApiRow) -> Result<()> {
+        let announced = (scope.clone(), row.id.clone());
         let (scope, id) = (scope.clone(), row.id.clone());
         let params = restapis::api_update_params(&scope, row);
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            if execute(&tx, &sql().restapis.api_update, &params).map_err(backend)? == 0 {
-                api_exists(&tx, &scope, &id)?;
-                return Err(StoreError::Stale);
-            }
-            tx.commit().map_err(backend)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                if execute(&tx, &sql().restapis.api_update, &params).map_err(backend)? == 0 {
+                    api_exists(&tx, &scope, &id)?;
+                    return Err(StoreError::Stale);
+                }
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn delete_rest_api(&self, scope: &Scope, id: &str) -> Result<()> {
+        let announced = (scope.clone(), id.to_string());
         let key = restapis::api_key(scope, id);
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let s = &sql().restapis;
-            execute(&tx, &s.api_delete_stages, &key).map_err(backend)?;
-            execute(&tx, &s.api_delete_deployments, &key).map_err(backend)?;
-            one_row(execute(&tx, &s.api_delete, &key).map_err(backend)?)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                let s = &sql().restapis;
+                execute(&tx, &s.api_delete_stages, &key).map_err(backend)?;
+                execute(&tx, &s.api_delete_deployments, &key).map_err(backend)?;
+                one_row(execute(&tx, &s.api_delete, &key).map_err(backend)?)?;
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::RestApi, &announced.0, &announced.1, result)
     }
 
     async fn insert_deployment(
@@ -113,34 +126,42 @@ impl RestApiStore for SqliteStore {
         stage: Option<&StageRow>,
         stage_quota: u32,
     ) -> Result<()> {
+        let announced = stage.map(|st| (scope.clone(), restapis::stage_key(api_id, &st.name)));
         let scope = scope.clone();
         let api_id = api_id.to_string();
         let params = restapis::deployment_insert_params(&scope, &api_id, row);
         let stage = stage.cloned();
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let s = &sql().restapis;
-            api_exists(&tx, &scope, &api_id)?;
-            insert(&tx, &s.deployment_insert, &params)?;
-            if let Some(stage) = stage {
-                let moved = execute(
-                    &tx,
-                    &s.stage_move,
-                    &restapis::stage_move_params(&scope, &api_id, &stage),
-                )
-                .map_err(backend)?;
-                if moved == 0 {
-                    let key = restapis::api_key(&scope, &api_id);
-                    if count(&tx, &s.stage_count, &key)? >= u64::from(stage_quota) {
-                        return Err(StoreError::QuotaExceeded { limit: stage_quota });
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                let s = &sql().restapis;
+                api_exists(&tx, &scope, &api_id)?;
+                insert(&tx, &s.deployment_insert, &params)?;
+                if let Some(stage) = stage {
+                    let moved = execute(
+                        &tx,
+                        &s.stage_move,
+                        &restapis::stage_move_params(&scope, &api_id, &stage),
+                    )
+                    .map_err(backend)?;
+                    if moved == 0 {
+                        let key = restapis::api_key(&scope, &api_id);
+                        if count(&tx, &s.stage_count, &key)? >= u64::from(stage_quota) {
+                            return Err(StoreError::QuotaExceeded { limit: stage_quota });
+                        }
+                        let params = restapis::stage_insert_params(&scope, &api_id, &stage)?;
+                        insert(&tx, &s.stage_insert, &params)?;
                     }
-                    let params = restapis::stage_insert_params(&scope, &api_id, &stage)?;
-                    insert(&tx, &s.stage_insert, &params)?;
                 }
-            }
-            tx.commit().map_err(backend)
-        })
-        .await
+                tx.commit().map_err(backend)
+            })
+            .await;
+        match announced {
+            Some((scope, key)) => self
+                .changes()
+                .after(ChangeKind::Stage, &scope, &key, result),
+            None => result,
+        }
     }
 
     async fn deployment(
@@ -211,28 +232,32 @@ impl RestApiStore for SqliteStore {
         row: &StageRow,
         quota: u32,
     ) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, &row.name));
         let scope = scope.clone();
         let api_id = api_id.to_string();
         let params = restapis::stage_insert_params(&scope, &api_id, row)?;
         let deployment = restapis::child_key(&scope, &api_id, &row.deployment_id);
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let s = &sql().restapis;
-            api_exists(&tx, &scope, &api_id)?;
-            if count(&tx, &s.deployment_exists, &deployment)? == 0 {
-                return Err(StoreError::Dangling("deployment"));
-            }
-            let key = restapis::api_key(&scope, &api_id);
-            if first(&tx, &s.stage_get, &params[..4], |_| Ok(()))?.is_some() {
-                return Err(StoreError::IdTaken);
-            }
-            if count(&tx, &s.stage_count, &key)? >= u64::from(quota) {
-                return Err(StoreError::QuotaExceeded { limit: quota });
-            }
-            insert(&tx, &s.stage_insert, &params)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                let s = &sql().restapis;
+                api_exists(&tx, &scope, &api_id)?;
+                if count(&tx, &s.deployment_exists, &deployment)? == 0 {
+                    return Err(StoreError::Dangling("deployment"));
+                }
+                let key = restapis::api_key(&scope, &api_id);
+                if first(&tx, &s.stage_get, &params[..4], |_| Ok(()))?.is_some() {
+                    return Err(StoreError::IdTaken);
+                }
+                if count(&tx, &s.stage_count, &key)? >= u64::from(quota) {
+                    return Err(StoreError::QuotaExceeded { limit: quota });
+                }
+                insert(&tx, &s.stage_insert, &params)?;
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<Option<StageRow>> {
@@ -256,6 +281,7 @@ impl RestApiStore for SqliteStore {
     }
 
     async fn update_stage(&self, scope: &Scope, api_id: &str, row: &StageRow) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, &row.name));
         let params = restapis::stage_update_params(scope, api_id, row);
         let deployment = restapis::child_key(scope, api_id, &row.deployment_id);
         let certificate = row
@@ -263,34 +289,41 @@ impl RestApiStore for SqliteStore {
             .as_deref()
             .map(|id| restapis::api_key(scope, id));
         let key = restapis::child_key(scope, api_id, &row.name);
-        self.write(move |conn| {
-            let tx = immediate(conn)?;
-            let s = &sql().restapis;
-            if count(&tx, &s.deployment_exists, &deployment)? == 0 {
-                return Err(StoreError::Dangling("deployment"));
-            }
-            if let Some(certificate) = certificate {
-                if first(&tx, &s.certificate_exists, &certificate, |_| Ok(()))?.is_none() {
-                    return Err(StoreError::Dangling("certificate"));
+        let result = self
+            .write(move |conn| {
+                let tx = immediate(conn)?;
+                let s = &sql().restapis;
+                if count(&tx, &s.deployment_exists, &deployment)? == 0 {
+                    return Err(StoreError::Dangling("deployment"));
                 }
-            }
-            if execute(&tx, &s.stage_update, &params).map_err(backend)? == 0 {
-                return match first(&tx, &s.stage_get, &key, |_| Ok(()))? {
-                    Some(()) => Err(StoreError::Stale),
-                    None => Err(StoreError::NotFound),
-                };
-            }
-            tx.commit().map_err(backend)
-        })
-        .await
+                if let Some(certificate) = certificate {
+                    if first(&tx, &s.certificate_exists, &certificate, |_| Ok(()))?.is_none() {
+                        return Err(StoreError::Dangling("certificate"));
+                    }
+                }
+                if execute(&tx, &s.stage_update, &params).map_err(backend)? == 0 {
+                    return match first(&tx, &s.stage_get, &key, |_| Ok(()))? {
+                        Some(()) => Err(StoreError::Stale),
+                        None => Err(StoreError::NotFound),
+                    };
+                }
+                tx.commit().map_err(backend)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn delete_stage(&self, scope: &Scope, api_id: &str, name: &str) -> Result<()> {
+        let announced = (scope.clone(), restapis::stage_key(api_id, name));
         let params = restapis::child_key(scope, api_id, name);
-        self.write(move |conn| {
-            one_row(execute(conn, &sql().restapis.stage_delete, &params).map_err(backend)?)
-        })
-        .await
+        let result = self
+            .write(move |conn| {
+                one_row(execute(conn, &sql().restapis.stage_delete, &params).map_err(backend)?)
+            })
+            .await;
+        self.changes()
+            .after(ChangeKind::Stage, &announced.0, &announced.1, result)
     }
 
     async fn certificate_users(
@@ -316,6 +349,21 @@ impl RestApiStore for SqliteStore {
         self.read(move |conn| {
             rows(conn, &sql().restapis.scan_stages, &params, |r| {
                 restapis::stage_listing(r)
+            })
+        })
+        .await
+    }
+
+    async fn invoke_targets(
+        &self,
+        api_id: &str,
+        stage: &str,
+        limit: u32,
+    ) -> Result<Vec<InvokeTarget>> {
+        let params = restapis::invoke_params(api_id, stage, limit);
+        self.read_short(move |conn| {
+            rows(conn, &sql().restapis.invoke_targets, &params, |r| {
+                restapis::invoke_target(r)
             })
         })
         .await

@@ -81,6 +81,8 @@ macro_rules! engines {
                 a_used_deployment_or_certificate_is_not_deleted,
                 attaching_and_deleting_a_certificate_at_once_never_dangles,
                 deleting_an_api_takes_its_deployments_stages_and_tags,
+                invoke_targets_find_a_stage_by_api_id_and_name_in_any_scope,
+                the_familys_writes_are_announced_before_they_return,
             );
             engines!(@family $open; changes:
                 every_write_is_announced_before_it_returns,

@@ -436,3 +436,95 @@ pub async fn deleting_an_api_takes_its_deployments_stages_and_tags(store: DynSto
         .unwrap();
     assert!(store.deployments(&s, a, "", 10).await.unwrap().is_empty());
 }
+
+pub async fn invoke_targets_find_a_stage_by_api_id_and_name_in_any_scope(store: DynStore) {
+    let (a, b) = (
+        scope("111111111111", "us-east-1"),
+        scope("222222222222", "eu-west-1"),
+    );
+    for s in [&a, &b] {
+        store
+            .insert_rest_api(s, &api("samesameid", "REGIONAL"), 10)
+            .await
+            .unwrap();
+        store
+            .insert_deployment(s, "samesameid", &deployment("d00001"), None, 10)
+            .await
+            .unwrap();
+    }
+    let mut prod = stage("prod", "d00001");
+    prod.doc = r#"{"variables":{"v":"1"}}"#.into();
+    store
+        .insert_stage(&a, "samesameid", &prod, 10)
+        .await
+        .unwrap();
+    store
+        .insert_stage(&b, "samesameid", &stage("prod", "d00001"), 10)
+        .await
+        .unwrap();
+    let found = store.invoke_targets("samesameid", "prod", 8).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!((&found[0].scope, &found[1].scope), (&a, &b));
+    assert_eq!(found[0].stage, prod);
+    assert_eq!(found[0].snapshot, r#"[{"id":"root"}]"#);
+    assert_eq!(
+        store
+            .invoke_targets("samesameid", "prod", 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .invoke_targets("samesameid", "test", 8)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .invoke_targets("otherapiid", "prod", 8)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn the_familys_writes_are_announced_before_they_return(store: DynStore) {
+    let seen = Arc::new(crate::changes::Seen::default());
+    store.changes().subscribe(seen.clone());
+    let s = scope("111111111111", "us-east-1");
+    let api_line = "rest-api 111111111111 us-east-1 aaaaaaaaaa";
+    let stage_line = "stage 111111111111 us-east-1 aaaaaaaaaa/prod";
+    let mut row = api("aaaaaaaaaa", "EDGE");
+    store.insert_rest_api(&s, &row, 10).await.unwrap();
+    assert!(seen.took(api_line), "insert API");
+    row.tree = "[]".into();
+    store.update_rest_api(&s, &row).await.unwrap();
+    assert!(seen.took(api_line), "update API");
+    store
+        .insert_deployment(
+            &s,
+            "aaaaaaaaaa",
+            &deployment("d00001"),
+            Some(&stage("prod", "d00001")),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(seen.took(stage_line), "deployment with its stage");
+    let mut prod = store
+        .stage(&s, "aaaaaaaaaa", "prod")
+        .await
+        .unwrap()
+        .unwrap();
+    prod.doc = r#"{"description":"d"}"#.into();
+    store.update_stage(&s, "aaaaaaaaaa", &prod).await.unwrap();
+    assert!(seen.took(stage_line), "update stage");
+    store.delete_stage(&s, "aaaaaaaaaa", "prod").await.unwrap();
+    assert!(seen.took(stage_line), "delete stage");
+    store
+        .insert_stage(&s, "aaaaaaaaaa", &stage("prod", "d00001"), 10)
+        .await
+        .unwrap();
+    assert!(seen.took(stage_line), "insert stage");
+    store.delete_rest_api(&s, "aaaaaaaaaa").await.unwrap();
+    assert!(seen.took(api_line), "delete API");
+}
