@@ -80,8 +80,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let ids = Arc::new(RandomIds);
     let console = args.console.config();
     let clock = console.clock();
+    let master_key = Arc::new(master_key);
+    let trust = certgate_proxy::tls::Trust::load(args.backend_ca_file.as_deref())?;
+    let data_plane = certgate_proxy::invoke::DataPlane::new(
+        store.clone(),
+        master_key.clone(),
+        clock.clone(),
+        trust,
+    );
     let mut service = Service::new(store.clone(), clock.clone(), ids.clone(), config)
-        .with_master_key(Arc::new(master_key));
+        .with_master_key(master_key)
+        .with_data_plane(data_plane.clone());
     let metrics = Arc::new(Metrics::new());
     let keygen = metrics.key_generation_histogram();
     if let Some(pool) = args
@@ -92,13 +101,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     {
         service = service.with_key_pool(pool);
     }
-    let app = Arc::new(App::new(
-        service,
-        metrics,
-        ids,
-        console.console(store, clock),
-        access,
-    ));
+    let app = Arc::new(
+        App::new(
+            service,
+            metrics,
+            ids,
+            console.console(store, clock),
+            access,
+        )
+        .with_data_plane(data_plane),
+    );
     app.service
         .page_key()
         .await

@@ -19,9 +19,11 @@
 
 pub mod gateway;
 pub mod headers;
+pub mod invoke;
 pub mod plan;
 pub mod route;
 pub mod select;
+pub mod stages;
 pub mod target;
 pub mod tls;
 pub mod upstream;

@@ -20,11 +20,19 @@ pub struct App {
     pub access: crate::access::Access,
     /// The last write the health check made to the store, and how it went.
     pub write_probe: crate::ops::health::WriteProbe,
+    /// The data plane that answers invoked stages; without one they are answered 500.
+    pub data_plane: Option<Arc<certgate_proxy::invoke::DataPlane>>,
     /// Encoded answers of certificate reads, kept coherent by the store's change feed.
     pub(crate) answers: Arc<crate::answers::Answers>,
 }
 
 impl App {
+    /// Answers invoked stages with `data_plane` from now on.
+    pub fn with_data_plane(mut self, data_plane: Arc<certgate_proxy::invoke::DataPlane>) -> App {
+        self.data_plane = Some(data_plane);
+        self
+    }
+
     /// The app over `service`: the service reports its key generation times to `metrics`, and
     /// health and metrics read the fill of its key pool, if it has one.
     pub fn new(
@@ -49,6 +57,7 @@ impl App {
             console,
             access,
             write_probe: Default::default(),
+            data_plane: None,
         }
     }
 }

@@ -195,6 +195,10 @@ impl Drop for Open {
     }
 }
 
+/// The address a request's connection comes from, in its extensions (for `X-Forwarded-For`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// How long a connection told to close (idle, or the server stopping) may take to say goodbye: an
 /// HTTP/2 client that never answers the GOAWAY's ping would otherwise keep it open.
 const GOODBYE: Duration = Duration::from_secs(2);
@@ -209,8 +213,10 @@ struct Stop {
 
 /// One connection: gated by the connection limit, with the body limits and the request's upload
 /// and in-flight places handed to the handler through the request's extensions.
+#[allow(clippy::too_many_arguments)]
 fn serve_connection(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     builder: &auto::Builder<TokioExecutor>,
     stop: &Stop,
     router: axum::Router,
@@ -257,6 +263,7 @@ fn serve_connection(
             // once it has it, so a client that never sends its body holds no place meant for work.
             request.extensions_mut().insert(body_limits);
             request.extensions_mut().insert(request_gates);
+            request.extensions_mut().insert(Peer(peer));
             let mut response = router.call(request).await?;
             // The body of a timed-out request was not read to its end, so the connection cannot
             // carry another request: say so, and hyper closes it after the answer.
@@ -347,9 +354,10 @@ async fn run(
         signal: stop_signal,
         _alive: alive,
     };
-    let serve = |stream| {
+    let serve = |stream, peer| {
         serve_connection(
             stream,
+            peer,
             &builder,
             &stop,
             router.clone(),
@@ -365,7 +373,7 @@ async fn run(
             () = &mut shutdown => break,
         };
         match accepted {
-            Ok((stream, _peer)) => serve(stream),
+            Ok((stream, peer)) => serve(stream, peer),
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -375,8 +383,8 @@ async fn run(
     }
     // Connections the kernel has already completed are taken rather than reset: their clients have
     // sent, or are sending, requests that count as in flight from their side.
-    while let Some(Ok((stream, _peer))) = listener.accept().now_or_never() {
-        serve(stream);
+    while let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
+        serve(stream, peer);
     }
     // No new connection from here on; the ones open finish their requests in flight and close.
     drop(listener);

@@ -20,6 +20,11 @@
 //!   connection is closed;
 //! - a body larger than the limit: `413 RequestEntityTooLargeException`;
 //! - a body not received within the body timeout: `408 RequestTimeoutException`, connection closed.
+//!
+//! Invoked stages (the data plane) have gates of their own, so that slow backends cannot take the
+//! control plane's places: `--max-invokes-in-flight` places (429 `{"message":"Too Many Requests"}`
+//! beyond), and API Gateway's 10 MB payload limit instead of `--max-body-bytes` (413
+//! `{"message":"Request Too Long"}`). Connections and heads are shared by both.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +39,8 @@ pub struct Limits {
     /// Requests handled at once over all connections, counted from the end of their body; more
     /// are answered 429.
     pub max_in_flight: usize,
+    /// Invocations of stages handled at once (their bodies included); more are answered 429.
+    pub max_invokes_in_flight: usize,
     /// Request bodies being received at once over all connections; more are answered 429 before
     /// their body is read.
     pub max_uploads: usize,
@@ -68,6 +75,7 @@ impl Default for Limits {
         Limits {
             max_connections: 1024,
             max_in_flight: 256,
+            max_invokes_in_flight: 1024,
             max_uploads: 512,
             max_header_bytes: 16 * 1024,
             max_body_bytes: certgate_wire::MAX_BODY_BYTES,
@@ -87,6 +95,9 @@ pub struct LimitConfig {
 
     /// Requests handled at once; further requests are answered 429 TooManyRequestsException.
     pub max_in_flight: usize,
+
+    /// Invocations of stages handled at once; further invocations are answered 429.
+    pub max_invokes_in_flight: usize,
 
     /// Request bodies received at once; further requests with a body are answered 429.
     pub max_uploads: usize,
@@ -136,6 +147,10 @@ impl LimitConfig {
         Ok(Limits {
             max_connections: at_least_one("max-connections", self.max_connections)?,
             max_in_flight: at_least_one("max-in-flight", self.max_in_flight)?,
+            max_invokes_in_flight: at_least_one(
+                "max-invokes-in-flight",
+                self.max_invokes_in_flight,
+            )?,
             max_uploads: at_least_one("max-uploads", self.max_uploads)?,
             max_header_bytes: self.max_header_bytes,
             max_body_bytes: at_least_one("max-body-bytes", self.max_body_bytes)?,
@@ -176,6 +191,7 @@ pub struct Gates {
     pub connections: Arc<Semaphore>,
     pub in_flight: Arc<Semaphore>,
     pub uploads: Arc<Semaphore>,
+    pub invokes: Arc<Semaphore>,
 }
 
 impl Gates {
@@ -184,6 +200,7 @@ impl Gates {
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
+            invokes: Arc::new(Semaphore::new(limits.max_invokes_in_flight)),
         }
     }
 }
@@ -195,6 +212,7 @@ pub struct RequestGates {
     pub in_flight: Arc<Semaphore>,
     pub uploads: Arc<Semaphore>,
     pub connection_uploads: Arc<Semaphore>,
+    pub invokes: Arc<Semaphore>,
 }
 
 impl RequestGates {
@@ -205,6 +223,7 @@ impl RequestGates {
             in_flight: gates.in_flight.clone(),
             uploads: gates.uploads.clone(),
             connection_uploads,
+            invokes: gates.invokes.clone(),
         }
     }
 
@@ -215,12 +234,18 @@ impl RequestGates {
             in_flight: many(),
             uploads: many(),
             connection_uploads: many(),
+            invokes: many(),
         }
     }
 
     /// A place in flight, if one is free.
     pub fn work(&self) -> Option<OwnedSemaphorePermit> {
         self.in_flight.clone().try_acquire_owned().ok()
+    }
+
+    /// A place for an invocation of a stage, if one is free.
+    pub fn invoke(&self) -> Option<OwnedSemaphorePermit> {
+        self.invokes.clone().try_acquire_owned().ok()
     }
 
     /// An upload place in all and on the connection, if both have one free.

@@ -74,7 +74,7 @@ async fn read_body(
 
 /// Reads the body within the request's body limits: a client that sends it too slowly (one byte a
 /// second, say) is answered 408 instead of holding the request open for as long as it likes.
-async fn read_limited(
+pub(crate) async fn read_limited(
     body: Body,
     declared: Option<u64>,
     limits: BodyLimits,
@@ -214,6 +214,11 @@ fn not_admin(
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response::Response {
+    // Invoked stages first: their paths and hosts are never the control plane's, and they must
+    // not take the control plane's places.
+    if let Some(target) = crate::invoke::Owned::of(&request) {
+        return crate::invoke::invoke(&app, target, request).await;
+    }
     let started = Instant::now();
     let gates = request
         .extensions()

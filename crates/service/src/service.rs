@@ -53,6 +53,8 @@ pub struct Service {
     /// every node serving the store accepts every other node's tokens.
     page_key: OnceCell<page::PageKey>,
     key_pool: Option<Arc<KeyPool>>,
+    /// Runs TestInvokeMethod's integrations; without one, TestInvokeMethod answers 500.
+    pub(crate) data_plane: Option<Arc<certgate_proxy::invoke::DataPlane>>,
 }
 
 impl Service {
@@ -76,7 +78,14 @@ impl Service {
             observer: Arc::new(crate::NoObserver),
             page_key: OnceCell::new(),
             key_pool: None,
+            data_plane: None,
         }
+    }
+
+    /// Runs TestInvokeMethod through `data_plane` from now on.
+    pub fn with_data_plane(mut self, data_plane: Arc<certgate_proxy::invoke::DataPlane>) -> Self {
+        self.data_plane = Some(data_plane);
+        self
     }
 
     /// Seals private keys with `key` (the master key from its file) from now on.

@@ -60,6 +60,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CERTGATE_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
 
+    /// PEM file of CA certificates that backends' certificates may chain to, besides the public
+    /// web PKI's roots: a company CA, or a self-signed test backend.
+    #[arg(long, env = "CERTGATE_BACKEND_CA_FILE")]
+    pub backend_ca_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 
@@ -134,6 +139,11 @@ pub struct LimitArgs {
     #[arg(long, env = "CERTGATE_MAX_IN_FLIGHT", default_value_t = Limits::default().max_in_flight)]
     pub max_in_flight: usize,
 
+    /// Invocations of stages handled at once, apart from the API's places so that slow backends
+    /// cannot take them; further invocations are answered 429.
+    #[arg(long, env = "CERTGATE_MAX_INVOKES_IN_FLIGHT", default_value_t = Limits::default().max_invokes_in_flight)]
+    pub max_invokes_in_flight: usize,
+
     /// Request bodies received at once (a request waiting for its body holds one of these, not a
     /// place in flight); further requests with a body are answered 429.
     #[arg(long, env = "CERTGATE_MAX_UPLOADS", default_value_t = Limits::default().max_uploads)]
@@ -166,6 +176,7 @@ impl LimitArgs {
         LimitConfig {
             max_connections: self.max_connections,
             max_in_flight: self.max_in_flight,
+            max_invokes_in_flight: self.max_invokes_in_flight,
             max_uploads: self.max_uploads,
             max_header_bytes: self.max_header_bytes,
             max_body_bytes: self.max_body_bytes,

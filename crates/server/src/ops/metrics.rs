@@ -54,6 +54,8 @@ fn latency_histogram() -> Histogram {
 
 pub struct Metrics {
     registry: Registry,
+    /// The data plane's: invocations, backend latency, TLS failures, certificates' days left.
+    pub(crate) invokes: super::invokes::InvokeMetrics,
     requests: Family<RequestLabels, Counter>,
     latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     keygen: Histogram,
@@ -113,7 +115,9 @@ impl Metrics {
             "How many keys the key pool holds when full (0 without a pool)",
             key_pool_capacity.clone(),
         );
+        let invokes = super::invokes::InvokeMetrics::register(&mut registry);
         Metrics {
+            invokes,
             registry,
             requests,
             latency,

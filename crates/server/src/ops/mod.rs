@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod health;
+pub mod invokes;
 pub mod metrics;
 pub mod openapi;
 
