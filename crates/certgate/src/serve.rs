@@ -102,14 +102,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         service = service.with_key_pool(pool);
     }
     let app = Arc::new(
-        App::new(
-            service,
-            metrics,
-            ids,
-            console.console(store, clock),
-            access,
-        )
-        .with_data_plane(data_plane),
+        App::new(service, metrics, ids, console.console(store, clock), access)
+            .with_data_plane(data_plane),
     );
     app.service
         .page_key()

@@ -14,11 +14,11 @@ use certgate_pki::seal::{row_context, MasterKey};
 use certgate_store::DynStore;
 
 use crate::plan::{self, Context, Failure, Plan};
-use crate::route::Router;
+use crate::route::{Found, Router};
 use crate::stages::{Lookup, Resolved, Stages};
 use crate::target::Target;
 use crate::tls::{Identity, Trust};
-use crate::upstream::{UpstreamError, Upstreams};
+use crate::upstream::{Upstream, UpstreamError, Upstreams};
 use crate::{gateway, Inbound, Reply};
 
 /// How many stages of one API id the store is asked for: ids are random, so two scopes holding
@@ -53,6 +53,10 @@ pub struct Invoked {
     pub failure: Option<&'static str>,
     /// Why, in words, for the log only.
     pub cause: Option<String>,
+    /// Whether the stage exists: metrics count invocations of unknown stages under `-`.
+    pub known: bool,
+    /// The backend's URI, for TestInvokeMethod's log.
+    pub backend_uri: Option<String>,
 }
 
 /// The ids the edge drew for the request, which the backend and the answer carry.
@@ -89,6 +93,11 @@ impl DataPlane {
             upstreams: Upstreams::new(trust),
             warned: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Now, by the data plane's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// The resolved stages, for tests.
@@ -128,6 +137,7 @@ impl DataPlane {
         ids: RequestIds<'_>,
         invoked: &mut Invoked,
     ) -> Reply {
+        invoked.known = true;
         let found = match stage.router.find(inbound.method.as_str(), &inbound.path) {
             Ok(found) => found,
             Err(_) => return gateway::missing_authentication_token(),
@@ -140,7 +150,26 @@ impl DataPlane {
             request_id: ids.request_id,
             trace_id: ids.trace_id,
         };
-        let planned = match plan::plan(&found, inbound, &context) {
+        let identity = stage.identity.as_ref().ok().and_then(Option::as_deref);
+        let presented = self.presented(&stage.api_id, &stage.stage, identity);
+        self.execute(&found, inbound, &context, invoked, presented, |insecure| {
+            stage.upstream(&self.upstreams, insecure).cloned()
+        })
+        .await
+    }
+
+    /// Runs a routed request's integration: shared by invocations and TestInvokeMethod, which
+    /// differ only in where the route, the variables and the client come from.
+    pub(crate) async fn execute(
+        &self,
+        found: &Found<'_>,
+        inbound: &Inbound,
+        context: &Context<'_>,
+        invoked: &mut Invoked,
+        presented: Option<Presented>,
+        upstream: impl FnOnce(bool) -> Result<Arc<Upstream>, String>,
+    ) -> Reply {
+        let planned = match plan::plan(found, inbound, context) {
             Ok(planned) => planned,
             Err(failure) => return self.failed(failure, invoked),
         };
@@ -148,17 +177,17 @@ impl DataPlane {
             Plan::Mock(status) => plan::mock_reply(found.method, status)
                 .unwrap_or_else(|failure| self.failed(failure, invoked)),
             Plan::Forward(forward) => {
-                invoked.certificate = self.presented(stage);
-                let upstream =
-                    match stage.upstream(&self.upstreams, forward.insecure_skip_verification) {
-                        Ok(upstream) => upstream,
-                        Err(cause) => {
-                            return self.failed(
-                                Failure::Internal(format!("the stage's certificate: {cause}")),
-                                invoked,
-                            )
-                        }
-                    };
+                invoked.certificate = presented;
+                invoked.backend_uri = Some(forward.request.uri.to_string());
+                let upstream = match upstream(forward.insecure_skip_verification) {
+                    Ok(upstream) => upstream,
+                    Err(cause) => {
+                        return self.failed(
+                            Failure::Internal(format!("the stage's certificate: {cause}")),
+                            invoked,
+                        )
+                    }
+                };
                 let started = Instant::now();
                 let sent = upstream.send(forward.request, forward.timeout).await;
                 invoked.backend_latency = Some(started.elapsed());
@@ -189,33 +218,37 @@ impl DataPlane {
         gateway::failure(&failure)
     }
 
-    /// The certificate the stage presents and its days left; warns, once a day per stage, when
+    /// The certificate a stage presents and its days left; warns, once a day per stage, when
     /// it expires within `WARN_DAYS` (an expired certificate is still presented, as AWS does).
-    fn presented(&self, stage: &Resolved) -> Option<Presented> {
-        let Ok(Some(identity)) = &stage.identity else {
-            return None;
-        };
+    pub(crate) fn presented(
+        &self,
+        api_id: &str,
+        stage: &str,
+        identity: Option<&Identity>,
+    ) -> Option<Presented> {
+        let identity = identity?;
         let now = self.clock.now();
         let left = identity.expires() - now;
         let days_left = left.div_euclid(DAY);
         if days_left < WARN_DAYS {
             let today = now.div_euclid(DAY);
-            let key = (stage.api_id.clone(), stage.stage.clone());
+            let key = (api_id.to_string(), stage.to_string());
             let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
             if warned.get(&key) != Some(&today) {
                 warned.insert(key, today);
+                let certificate = identity.certificate_id();
                 if left < 0 {
                     tracing::warn!(
-                        api = %stage.api_id,
-                        stage = %stage.stage,
-                        certificate = identity.certificate_id(),
+                        api = api_id,
+                        stage,
+                        certificate,
                         "the stage presents an expired client certificate"
                     );
                 } else {
                     tracing::warn!(
-                        api = %stage.api_id,
-                        stage = %stage.stage,
-                        certificate = identity.certificate_id(),
+                        api = api_id,
+                        stage,
+                        certificate,
                         days_left,
                         "the stage's client certificate expires within {WARN_DAYS} days"
                     );

@@ -25,6 +25,7 @@ pub mod route;
 pub mod select;
 pub mod stages;
 pub mod target;
+pub mod test_invoke;
 pub mod tls;
 pub mod upstream;
 

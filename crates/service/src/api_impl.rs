@@ -403,4 +403,12 @@ impl Api for Service {
         self.delete_stage(cx.scope, &input.rest_api_id, &input.stage_name)
             .await
     }
+
+    async fn test_invoke_method(
+        &self,
+        cx: &Context<'_>,
+        input: TestInvokeMethodRequest,
+    ) -> Result<TestInvokeMethodResponse, Error> {
+        self.test_invoke_method(cx.scope, input).await
+    }
 }

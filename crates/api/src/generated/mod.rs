@@ -10,6 +10,7 @@ mod restapis_2;
 mod restapis_3;
 mod restapis_4;
 mod restapis_5;
+mod restapis_6;
 mod service;
 mod tags;
 
@@ -20,6 +21,7 @@ pub use restapis_2::*;
 pub use restapis_3::*;
 pub use restapis_4::*;
 pub use restapis_5::*;
+pub use restapis_6::*;
 pub use service::*;
 pub use tags::*;
 
@@ -147,6 +149,11 @@ pub static SHAPES: &[(&str, &[crate::Member])] = &[
     ("Stages", Stages::MEMBERS),
     ("UpdateStageRequest", UpdateStageRequest::MEMBERS),
     ("DeleteStageRequest", DeleteStageRequest::MEMBERS),
+    ("TestInvokeMethodRequest", TestInvokeMethodRequest::MEMBERS),
+    (
+        "TestInvokeMethodResponse",
+        TestInvokeMethodResponse::MEMBERS,
+    ),
 ];
 
 /// Serde round trips of every shape, for the tests against the model.
@@ -354,6 +361,14 @@ pub(crate) fn round_trips() -> Vec<(&'static str, crate::tests::RoundTrip)> {
         (
             "DeleteStageRequest",
             crate::tests::input::<DeleteStageRequest>,
+        ),
+        (
+            "TestInvokeMethodRequest",
+            crate::tests::input::<TestInvokeMethodRequest>,
+        ),
+        (
+            "TestInvokeMethodResponse",
+            crate::tests::output::<TestInvokeMethodResponse>,
         ),
     ]
 }

@@ -56,10 +56,11 @@ pub enum OperationId {
     GetStages,
     UpdateStage,
     DeleteStage,
+    TestInvokeMethod,
 }
 
 impl OperationId {
-    pub const ALL: [OperationId; 44] = [
+    pub const ALL: [OperationId; 45] = [
         OperationId::GenerateClientCertificate,
         OperationId::GetClientCertificate,
         OperationId::GetClientCertificates,
@@ -104,6 +105,7 @@ impl OperationId {
         OperationId::GetStages,
         OperationId::UpdateStage,
         OperationId::DeleteStage,
+        OperationId::TestInvokeMethod,
     ];
 
     /// The operation's name in the model, for logs and metrics.
@@ -163,6 +165,7 @@ impl OperationId {
             OperationId::GetStages => &ROUTES[41],
             OperationId::UpdateStage => &ROUTES[42],
             OperationId::DeleteStage => &ROUTES[43],
+            OperationId::TestInvokeMethod => &ROUTES[44],
         }
     }
 }
@@ -214,6 +217,7 @@ pub static ROUTES: &[Route] = &[
     Route { id: OperationId::GetStages, name: "GetStages", method: "GET", uri: "/restapis/{restapi_id}/stages", status: 200, input: Some("GetStagesRequest"), output: Some("Stages") },
     Route { id: OperationId::UpdateStage, name: "UpdateStage", method: "PATCH", uri: "/restapis/{restapi_id}/stages/{stage_name}", status: 200, input: Some("UpdateStageRequest"), output: Some("Stage") },
     Route { id: OperationId::DeleteStage, name: "DeleteStage", method: "DELETE", uri: "/restapis/{restapi_id}/stages/{stage_name}", status: 202, input: Some("DeleteStageRequest"), output: None },
+    Route { id: OperationId::TestInvokeMethod, name: "TestInvokeMethod", method: "POST", uri: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", status: 200, input: Some("TestInvokeMethodRequest"), output: Some("TestInvokeMethodResponse") },
 ];
 
 /// A decoded request: the operation and its input.
@@ -263,6 +267,7 @@ pub enum Operation {
     GetStages(GetStagesRequest),
     UpdateStage(UpdateStageRequest),
     DeleteStage(DeleteStageRequest),
+    TestInvokeMethod(TestInvokeMethodRequest),
 }
 
 impl Operation {
@@ -312,6 +317,7 @@ impl Operation {
             Operation::GetStages(_) => OperationId::GetStages,
             Operation::UpdateStage(_) => OperationId::UpdateStage,
             Operation::DeleteStage(_) => OperationId::DeleteStage,
+            Operation::TestInvokeMethod(_) => OperationId::TestInvokeMethod,
         }
     }
 
@@ -428,6 +434,9 @@ impl Operation {
             OperationId::GetStages => Operation::GetStages(GetStagesRequest::decode(src)?),
             OperationId::UpdateStage => Operation::UpdateStage(UpdateStageRequest::decode(src)?),
             OperationId::DeleteStage => Operation::DeleteStage(DeleteStageRequest::decode(src)?),
+            OperationId::TestInvokeMethod => {
+                Operation::TestInvokeMethod(TestInvokeMethodRequest::decode(src)?)
+            }
         })
     }
 }
@@ -479,6 +488,7 @@ pub enum Output {
     GetStages(Stages),
     UpdateStage(Stage),
     DeleteStage,
+    TestInvokeMethod(TestInvokeMethodResponse),
 }
 
 impl Output {
@@ -528,6 +538,7 @@ impl Output {
             Output::GetStages(_) => OperationId::GetStages,
             Output::UpdateStage(_) => OperationId::UpdateStage,
             Output::DeleteStage => OperationId::DeleteStage,
+            Output::TestInvokeMethod(_) => OperationId::TestInvokeMethod,
         }
     }
 
@@ -589,6 +600,7 @@ impl Serialize for Output {
             Output::GetStages(output) => output.serialize(serializer),
             Output::UpdateStage(output) => output.serialize(serializer),
             Output::DeleteStage => serializer.serialize_unit(),
+            Output::TestInvokeMethod(output) => output.serialize(serializer),
         }
     }
 }

@@ -275,6 +275,12 @@ pub trait Api: Send + Sync {
         cx: &Context<'_>,
         input: DeleteStageRequest,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// `TestInvokeMethod`: POST /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}, 200 on success.
+    fn test_invoke_method(
+        &self,
+        cx: &Context<'_>,
+        input: TestInvokeMethodRequest,
+    ) -> impl Future<Output = Result<TestInvokeMethodResponse, Error>> + Send;
 }
 
 /// Runs one decoded operation on `api`.
@@ -402,6 +408,9 @@ pub async fn dispatch<A: Api + ?Sized>(
         Operation::DeleteStage(input) => {
             api.delete_stage(cx, input).await?;
             Output::DeleteStage
+        }
+        Operation::TestInvokeMethod(input) => {
+            Output::TestInvokeMethod(api.test_invoke_method(cx, input).await?)
         }
     })
 }

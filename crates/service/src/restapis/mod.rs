@@ -11,6 +11,7 @@ mod patch;
 
 pub(crate) use patch::from_model as patch_operations;
 mod stages;
+mod test_invoke;
 mod tree;
 
 use certgate_api::{EndpointConfiguration, Resource, RestApi, RestApis};
