@@ -2,14 +2,24 @@
 //! and reading its whole answer before the next, on a single-threaded runtime. It parses only what
 //! it needs (status and Content-Length), so it steals as little CPU as possible from the server it
 //! measures on the same machine.
+//!
+//! It speaks plain HTTP or HTTPS with a client certificate (rustls), so that `certgate-bench
+//! invoke` drives a backend directly and the proxies in front of it with the same client. Every
+//! connection is opened (and its TLS handshake done) before the phase's clock starts: a phase
+//! measures requests on open connections, as the proxies' own pools to the backend are, and not
+//! the handshakes, which would otherwise fall on the direct baseline only.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::Barrier;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
 
 /// Builds the raw bytes of the `n`-th request of a phase.
 pub type RequestFn = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
@@ -73,23 +83,79 @@ pub fn with_body(method: &str, path: &str, headers: &str, body: &str) -> Vec<u8>
     .into_bytes()
 }
 
-/// Runs `clients` connections against `addr` until `until`, and merges what they saw.
-pub async fn run(addr: SocketAddr, clients: usize, until: Until, request: RequestFn) -> Stats {
+/// Where a phase sends its requests: a plain HTTP server, or an HTTPS one.
+#[derive(Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub tls: Option<Tls>,
+}
+
+/// How to reach an HTTPS server: the client's configuration (roots, client certificate) and the
+/// name its certificate must carry.
+#[derive(Clone)]
+pub struct Tls {
+    pub config: Arc<rustls::ClientConfig>,
+    pub name: ServerName<'static>,
+}
+
+impl From<SocketAddr> for Target {
+    fn from(addr: SocketAddr) -> Target {
+        Target { addr, tls: None }
+    }
+}
+
+/// One keep-alive connection, plain or TLS.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Target {
+    async fn connect(&self) -> std::io::Result<Conn> {
+        let tcp = TcpStream::connect(self.addr).await?;
+        let _ = tcp.set_nodelay(true);
+        match &self.tls {
+            None => Ok(Conn::Plain(tcp)),
+            Some(tls) => {
+                let connector = TlsConnector::from(tls.config.clone());
+                let stream = connector.connect(tls.name.clone(), tcp).await?;
+                Ok(Conn::Tls(Box::new(stream)))
+            }
+        }
+    }
+}
+
+/// Runs `clients` connections against `target` until `until`, and merges what they saw.
+pub async fn run(
+    target: impl Into<Target>,
+    clients: usize,
+    until: Until,
+    request: RequestFn,
+) -> Stats {
+    let target = Arc::new(target.into());
     let issued = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let deadline = match until {
-        Until::Elapsed(d) => Some(started + d),
-        Until::Requests(_) => None,
-    };
     let limit = match until {
         Until::Requests(n) => n,
         Until::Elapsed(_) => u64::MAX,
     };
+    // The clients connect, then all start together with this task, which starts the clock.
+    let ready = Arc::new(Barrier::new(clients + 1));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
         let (issued, request) = (issued.clone(), request.clone());
-        tasks.spawn(async move { client(addr, deadline, limit, &issued, &*request).await });
+        let (target, ready) = (target.clone(), ready.clone());
+        tasks.spawn(async move {
+            let conn = target.connect().await;
+            ready.wait().await;
+            let deadline = match until {
+                Until::Elapsed(d) => Some(Instant::now() + d),
+                Until::Requests(_) => None,
+            };
+            client(&target, conn, deadline, limit, &issued, &*request).await
+        });
     }
+    ready.wait().await;
+    let started = Instant::now();
     let mut total = Stats::default();
     while let Some(joined) = tasks.join_next().await {
         if let Ok(s) = joined {
@@ -107,14 +173,23 @@ pub async fn run(addr: SocketAddr, clients: usize, until: Until, request: Reques
 }
 
 async fn client(
-    addr: SocketAddr,
+    target: &Target,
+    first: std::io::Result<Conn>,
     deadline: Option<Instant>,
     limit: u64,
     issued: &AtomicU64,
     request: &(dyn Fn(u64) -> Vec<u8> + Send + Sync),
 ) -> Stats {
     let mut stats = Stats::default();
-    let mut conn: Option<TcpStream> = None;
+    let mut conn: Option<Conn> = match first {
+        Ok(c) => Some(c),
+        Err(e) => {
+            // Counted as a failure; the first request connects again.
+            stats.failed += 1;
+            stats.first_failure = Some(format!("connect: {e}"));
+            None
+        }
+    };
     let mut buffer = Vec::with_capacity(64 * 1024);
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -128,11 +203,8 @@ async fn client(
         let sent = Instant::now();
         let stream = match conn.as_mut() {
             Some(s) => s,
-            None => match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    conn.insert(s)
-                }
+            None => match target.connect().await {
+                Ok(s) => conn.insert(s),
                 Err(e) => {
                     stats.failed += 1;
                     stats.first_failure.get_or_insert(format!("connect: {e}"));
@@ -141,8 +213,12 @@ async fn client(
                 }
             },
         };
-        match exchange(stream, &bytes, &mut buffer).await {
-            Ok((status, keep)) => {
+        let exchanged = match stream {
+            Conn::Plain(s) => exchange(s, &bytes, &mut buffer).await,
+            Conn::Tls(s) => exchange(&mut **s, &bytes, &mut buffer).await,
+        };
+        match exchanged {
+            Ok((status, keep, _)) => {
                 if (200..300).contains(&status) {
                     stats.ok += 1;
                     let us = sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
@@ -167,13 +243,29 @@ async fn client(
     stats
 }
 
-/// Sends one request and reads its answer into `buffer`; returns the status and whether the
-/// connection may be reused.
-async fn exchange(
-    stream: &mut TcpStream,
+/// Sends one request on a new connection and returns the answer's status and body: for setting up
+/// what a phase then measures.
+pub async fn call(target: &Target, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    let mut buffer = Vec::new();
+    let conn = target
+        .connect()
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (status, _, body) = match conn {
+        Conn::Plain(mut s) => exchange(&mut s, request, &mut buffer).await,
+        Conn::Tls(mut s) => exchange(&mut *s, request, &mut buffer).await,
+    }
+    .map_err(|e| format!("i/o: {e}"))?;
+    Ok((status, buffer.split_off(body)))
+}
+
+/// Sends one request and reads its answer into `buffer`; returns the status, whether the
+/// connection may be reused and where the body starts.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     request: &[u8],
     buffer: &mut Vec<u8>,
-) -> std::io::Result<(u16, bool)> {
+) -> std::io::Result<(u16, bool, usize)> {
     stream.write_all(request).await?;
     buffer.clear();
     let mut chunk = [0u8; 16 * 1024];
@@ -214,7 +306,7 @@ async fn exchange(
         }
         buffer.extend_from_slice(&chunk[..n]);
     }
-    Ok((status, keep))
+    Ok((status, keep, head_end))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

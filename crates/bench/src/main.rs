@@ -156,9 +156,11 @@ fn load_only(args: &[String]) -> ExitCode {
         eprintln!("usage: certgate-bench load ADDR PATH CLIENTS SECONDS [ACCOUNT]");
         return ExitCode::FAILURE;
     };
-    let (Ok(addr), Ok(clients), Ok(seconds)) =
-        (addr.parse(), clients.parse(), seconds.parse::<f64>())
-    else {
+    let (Ok(addr), Ok(clients), Ok(seconds)) = (
+        addr.parse::<std::net::SocketAddr>(),
+        clients.parse(),
+        seconds.parse::<f64>(),
+    ) else {
         eprintln!("bad ADDR, CLIENTS or SECONDS");
         return ExitCode::FAILURE;
     };

@@ -27,10 +27,17 @@ pub struct Memory {
 impl Server {
     /// Spawns `command` (whose first stdout line must end in `http://ADDR`) and waits until it
     /// answers an HTTP request.
-    pub async fn start(
+    pub async fn start(name: &'static str, command: Command, log: &Path) -> Result<Server, String> {
+        Server::start_tls(name, command, log, None).await
+    }
+
+    /// [`Server::start`] for a server that may speak HTTPS (its line ending in `https://ADDR`),
+    /// probed through `tls` when given.
+    pub async fn start_tls(
         name: &'static str,
         mut command: Command,
         log: &Path,
+        tls: Option<load::Tls>,
     ) -> Result<Server, String> {
         let log_file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let started = Instant::now();
@@ -52,7 +59,7 @@ impl Server {
         let line = line.map_err(|e| format!("{name}: {e}"))?;
         let addr: SocketAddr = line
             .trim_end()
-            .rsplit("http://")
+            .rsplit("://")
             .next()
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| {
@@ -66,8 +73,10 @@ impl Server {
         // asking its store (hello world answers every path).
         let probe = load::get("/_certgate/health", "");
         let probe: load::RequestFn = std::sync::Arc::new(move |_| probe.clone());
+        let target = load::Target { addr, tls };
         loop {
-            let answered = load::run(addr, 1, load::Until::Requests(1), probe.clone()).await;
+            let answered =
+                load::run(target.clone(), 1, load::Until::Requests(1), probe.clone()).await;
             if answered.ok > 0 {
                 break;
             }
@@ -107,19 +116,28 @@ impl Server {
 
     /// CPU time the process has used so far, in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // Fields after the command name (which may hold spaces) start after the last ')'.
-        let rest = stat.rsplit(')').next().unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-        let parse = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        parse(11) + parse(12)
+        stat_ticks(&self.pid().to_string()).0
+    }
+
+    /// CPU time of the process and of its live children, in clock ticks: nginx's workers are
+    /// processes of their own, which the master's figure does not count until they exit.
+    pub fn cpu_ticks_with_children(&self) -> u64 {
+        let pid = self.pid();
+        let mut ticks = self.cpu_ticks();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let Some(child) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let (child_ticks, parent) = stat_ticks(child);
+            if parent == pid {
+                ticks += child_ticks;
+            }
+        }
+        ticks
     }
 
     /// Waits until the process has used (almost) no CPU for a quarter of a second: its key pool is
@@ -152,6 +170,23 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// utime + stime of a process (`self` for this one), in clock ticks, and its parent's pid.
+pub fn stat_ticks(pid: &str) -> (u64, u32) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let parse = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // ppid is field 4 of the whole line, utime and stime fields 14 and 15: 2, 12 and 13 after
+    // the name.
+    (parse(11) + parse(12), parse(1) as u32)
 }
 
 impl Drop for Server {

@@ -59,15 +59,9 @@ pub fn master_key_file(path: &Path) -> Result<MasterKey, String> {
     Ok(key)
 }
 
-/// Imports `count` copies of one real certificate into `account` (us-east-1) of the SQLite file at
-/// `path`, their private keys sealed under `master`, and returns their ids and how long it took.
-pub async fn fill(
-    path: &Path,
-    account: &str,
-    count: u64,
-    master: &MasterKey,
-) -> Result<(Vec<CertificateId>, Duration), String> {
-    let started = Instant::now();
+/// Opens (or creates) the SQLite file at `path` as certgate would with `master`: the key's
+/// fingerprint and a pagination key in its settings.
+async fn open(path: &Path, master: &MasterKey) -> Result<SqliteStore, String> {
     let fingerprint = master.fingerprint();
     let page_key = certgate_core::page::PageKey::generate_bytes();
     let store = SqliteStore::open_with_settings(
@@ -92,6 +86,54 @@ pub async fn fill(
             path.display()
         ));
     }
+    Ok(store)
+}
+
+/// Imports one certificate and its key (PKCS#8) into `account` (us-east-1) under `id`, sealed
+/// under `master`: a certificate whose key the bench also holds, for `certgate-bench invoke`,
+/// where certgate, nginx and the load generator present the same one.
+pub async fn import(
+    path: &Path,
+    account: &str,
+    id: &CertificateId,
+    pem: String,
+    key: &certgate_core::SecretBytes,
+    master: &MasterKey,
+) -> Result<(), String> {
+    let store = open(path, master).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let scope = scope(account)?;
+    let private_key = master
+        .seal(key, &row_context(&scope, id))
+        .map_err(|e| e.to_string())?;
+    let record = StoredCertificate {
+        scope,
+        certificate: Certificate {
+            id: id.clone(),
+            description: Some("certgate-bench invoke".into()),
+            pem,
+            created: now,
+            expires: now + certgate_core::VALIDITY_SECONDS,
+            tags: Tags::new(),
+        },
+        private_key,
+    };
+    store.import(&record).await.map_err(|e| e.to_string())
+}
+
+/// Imports `count` copies of one real certificate into `account` (us-east-1) of the SQLite file at
+/// `path`, their private keys sealed under `master`, and returns their ids and how long it took.
+pub async fn fill(
+    path: &Path,
+    account: &str,
+    count: u64,
+    master: &MasterKey,
+) -> Result<(Vec<CertificateId>, Duration), String> {
+    let started = Instant::now();
+    let store = open(path, master).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
