@@ -22,6 +22,8 @@ pub const ENDPOINT_TIMED_OUT: &str = r#"{"message": "Endpoint request timed out"
 pub const UNSUPPORTED_MEDIA_TYPE: &str = r#"{"message": "Unsupported Media Type"}"#;
 pub const REQUEST_TOO_LONG: &str = r#"{"message":"Request Too Long"}"#;
 pub const TOO_MANY_REQUESTS: &str = r#"{"message":"Too Many Requests"}"#;
+pub const BAD_REQUEST: &str = r#"{"message":"Bad Request"}"#;
+pub const REQUEST_TIMEOUT: &str = r#"{"message":"Request Timeout"}"#;
 
 /// 403 for a request no resource and method route: what API Gateway answers for an unknown path
 /// rather than a 404, so that paths cannot be probed.
@@ -71,6 +73,17 @@ pub fn too_large() -> Reply {
 /// 429 for a request over the stage's throttle.
 pub fn throttled() -> Reply {
     reply(429, TOO_MANY_REQUESTS, Some("TooManyRequestsException"))
+}
+
+/// 400 for a request whose body could not be read (a broken chunked encoding, say).
+pub fn bad_request() -> Reply {
+    reply(400, BAD_REQUEST, Some("BadRequestException"))
+}
+
+/// 408 for a request whose body did not arrive within the body timeout; certgate's own answer
+/// (API Gateway's edge times such clients out before they reach it).
+pub fn request_timeout() -> Reply {
+    reply(408, REQUEST_TIMEOUT, Some("RequestTimeoutException"))
 }
 
 /// The answer to a failed plan.
