@@ -188,17 +188,23 @@ fn main() -> ExitCode {
 }
 
 /// `certgate-bench load ADDR PATH CLIENTS SECONDS [ACCOUNT]`: GETs PATH on a running server, for
-/// profiling one request type in isolation.
+/// profiling one request type in isolation. SECONDS may instead be a number of requests followed by
+/// `r` (`2000r`), for counting instructions per request under callgrind.
 fn load_only(args: &[String]) -> ExitCode {
     let [addr, path, clients, seconds, rest @ ..] = args else {
-        eprintln!("usage: certgate-bench load ADDR PATH CLIENTS SECONDS [ACCOUNT]");
+        eprintln!("usage: certgate-bench load ADDR PATH CLIENTS SECONDS|REQUESTSr [ACCOUNT]");
         return ExitCode::FAILURE;
     };
-    let (Ok(addr), Ok(clients), Ok(seconds)) = (
-        addr.parse::<std::net::SocketAddr>(),
-        clients.parse(),
-        seconds.parse::<f64>(),
-    ) else {
+    let until = match seconds.strip_suffix('r') {
+        Some(n) => n.parse().map(Until::Requests).ok(),
+        None => seconds
+            .parse::<f64>()
+            .ok()
+            .map(|s| Until::Elapsed(Duration::from_secs_f64(s))),
+    };
+    let (Ok(addr), Ok(clients), Some(until)) =
+        (addr.parse::<std::net::SocketAddr>(), clients.parse(), until)
+    else {
         eprintln!("bad ADDR, CLIENTS or SECONDS");
         return ExitCode::FAILURE;
     };
@@ -212,11 +218,12 @@ fn load_only(args: &[String]) -> ExitCode {
     let stats = runtime.block_on(load::run(
         addr,
         clients,
-        Until::Elapsed(Duration::from_secs_f64(seconds)),
+        until,
         fixed(load::get(path, &headers)),
     ));
     println!(
-        "{:.1} req/s, p50 {:.3} ms, p99 {:.3} ms, {} failed {}",
+        "{} ok, {:.1} req/s, p50 {:.3} ms, p99 {:.3} ms, {} failed {}",
+        stats.ok,
         stats.rate(),
         stats.quantile_ms(0.5),
         stats.quantile_ms(0.99),
