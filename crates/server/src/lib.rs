@@ -6,6 +6,7 @@
 
 pub mod access;
 mod answers;
+mod body;
 mod app;
 pub mod console;
 mod front;
