@@ -80,4 +80,3 @@ pub(crate) async fn read_limited(
         )))
     })
 }
-

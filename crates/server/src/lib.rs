@@ -6,8 +6,8 @@
 
 pub mod access;
 mod answers;
-mod body;
 mod app;
+mod body;
 pub mod console;
 mod front;
 mod invoke;
