@@ -162,6 +162,25 @@ impl Stages {
         );
     }
 
+    /// The held stages that present a certificate, with its id and expiry, in no order.
+    pub fn presenting(&self) -> Vec<(Arc<Resolved>, String, i64)> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .values()
+            .filter_map(|entry| {
+                let resolved = entry.resolved.as_ref()?;
+                let Ok(Some(identity)) = &resolved.identity else {
+                    return None;
+                };
+                Some((
+                    resolved.clone(),
+                    identity.certificate_id().to_string(),
+                    identity.expires(),
+                ))
+            })
+            .collect()
+    }
+
     /// How many stages are held, for tests and metrics.
     pub fn len(&self) -> usize {
         self.entries
