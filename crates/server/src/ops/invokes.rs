@@ -34,8 +34,7 @@ struct PresentedLabels {
 }
 
 /// What the data plane registers so that a scrape can read the certificates it presents.
-pub type PresentedProbe =
-    Arc<dyn Fn() -> Vec<certgate_proxy::invoke::PresentedBy> + Send + Sync>;
+pub type PresentedProbe = Arc<dyn Fn() -> Vec<certgate_proxy::invoke::PresentedBy> + Send + Sync>;
 
 pub(crate) struct InvokeMetrics {
     invokes: Family<InvokeLabels, Counter>,
