@@ -378,6 +378,7 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
         .arg(work.join(CA_FILE))
         .arg("--master-key-file")
         .arg(work.join("master.key"));
+    let command_line = format!("{command:?}");
     let certgate = Server::start("certgate", command, &work.join("certgate.log")).await?;
     let invoke_path = set_up_api(certgate.addr, backend.addr.port(), &certificate).await?;
     let invoke = load::get(&invoke_path, "");
@@ -393,6 +394,18 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
             None
         }
     };
+
+    if options.serve {
+        return serve(
+            &backend,
+            &certgate,
+            nginx.as_ref(),
+            &invoke_path,
+            work,
+            &command_line,
+        )
+        .await;
+    }
 
     let mut contenders = vec![Contender {
         name: "direct",
@@ -459,6 +472,41 @@ async fn measure(options: &Options, binary: &Path, work: &Path) -> Result<(), St
         server.stop();
     }
     Ok(())
+}
+
+/// `--serve`: the three set up as for a run, their addresses printed, until Ctrl-C; for profiling
+/// one of them under load from `certgate-bench load` (or certgate restarted by hand under
+/// valgrind, with the command line printed, on the same store).
+async fn serve(
+    backend: &Server,
+    certgate: &Server,
+    nginx: Option<&Server>,
+    invoke_path: &str,
+    work: &Path,
+    command_line: &str,
+) -> Result<(), String> {
+    println!("work dir:  {}", work.display());
+    println!(
+        "direct:    https://localhost:{}{PATH} (client certificate {}, key {})",
+        backend.addr.port(),
+        work.join(CLIENT_CERT_FILE).display(),
+        work.join(CLIENT_KEY_FILE).display()
+    );
+    if let Some(nginx) = nginx {
+        println!(
+            "nginx:     http://{}{PATH} (pid {})",
+            nginx.addr,
+            nginx.pid()
+        );
+    }
+    println!(
+        "certgate:  http://{}{invoke_path} (pid {})",
+        certgate.addr,
+        certgate.pid()
+    );
+    println!("           started as {command_line}");
+    println!("Ctrl-C ends them.");
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
 /// Medians over the rounds: each contender's figures, and each proxy's ratios to the direct calls

@@ -49,20 +49,24 @@ struct Options {
     data_dir: Option<PathBuf>,
     /// The largest collection of the list-scaling phases.
     big: u64,
-    /// Rounds of `certgate-bench reads`.
+    /// Rounds of `certgate-bench reads` and `invoke`.
     rounds: usize,
+    /// `invoke --serve`: set up, then serve until Ctrl-C instead of measuring.
+    serve: bool,
 }
 
 const USAGE: &str =
     "usage: certgate-bench [--quick] [--startup-only] [--phase-secs N] [--certgate PATH] [--data-dir DIR]
        certgate-bench reads [--rounds N] [--phase-secs N] [--certgate PATH]
-       certgate-bench invoke [--rounds N] [--phase-secs N] [--certgate PATH]
+       certgate-bench invoke [--rounds N] [--phase-secs N] [--certgate PATH] [--serve]
 
   --quick          1-second phases and 10,000 instead of 100,000 certificates (about a minute)
   --startup-only   seed the database, then measure only start-up and idle memory
   --phase-secs N   seconds per measured phase (default 3)
   --certgate PATH  the certgate binary to measure (default: build target/release/certgate)
   --rounds N       rounds of `reads` (default 3) or `invoke` (default 5), interleaved
+  --serve          `invoke` only: set up the backend, nginx and certgate, print where they
+                   listen, and keep them until Ctrl-C (for profiling)
   --data-dir DIR   where certgate's database lives during the run (default: the temp dir); its
                    disk's fsync latency bounds Generate and Update";
 
@@ -76,6 +80,7 @@ impl Default for Options {
             data_dir: None,
             big: 100_000,
             rounds: 3,
+            serve: false,
         }
     }
 }
@@ -91,6 +96,7 @@ fn parse_args(args: &[String], mut o: Options) -> Result<Options, String> {
                 o.big = 10_000;
             }
             "--startup-only" => o.startup_only = true,
+            "--serve" => o.serve = true,
             "--phase-secs" => {
                 let secs: f64 = value()?.parse().map_err(|e| format!("--phase-secs: {e}"))?;
                 o.phase = Duration::from_secs_f64(secs.max(0.1));

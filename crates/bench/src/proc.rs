@@ -157,10 +157,19 @@ impl Server {
 
     /// SIGTERM, then wait for the exit (SIGKILL after 10 s).
     pub fn stop(mut self) {
+        self.terminate(Duration::from_secs(10));
+    }
+
+    /// SIGTERM, and SIGKILL if the process has not exited after `grace`. Never SIGKILL first:
+    /// nginx's master, killed outright, leaves its workers running.
+    fn terminate(&mut self, grace: Duration) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.pid().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
@@ -169,6 +178,14 @@ impl Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    /// A server dropped on an error path (or at the end of `invoke --serve`) ends as `stop` ends
+    /// it, only sooner.
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(2));
     }
 }
 
@@ -187,13 +204,4 @@ pub fn stat_ticks(pid: &str) -> (u64, u32) {
     // ppid is field 4 of the whole line, utime and stime fields 14 and 15: 2, 12 and 13 after
     // the name.
     (parse(11) + parse(12), parse(1) as u32)
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
