@@ -174,8 +174,7 @@ impl DataPlane {
             Err(failure) => return self.failed(failure, invoked),
         };
         match planned {
-            Plan::Mock(status) => plan::mock_reply(found.method, status)
-                .unwrap_or_else(|failure| self.failed(failure, invoked)),
+            Plan::Mock(reply) => reply,
             Plan::Forward(forward) => {
                 invoked.certificate = presented;
                 invoked.backend_uri = Some(forward.request.uri.to_string());
@@ -194,7 +193,7 @@ impl DataPlane {
                 match sent {
                     Ok(response) => {
                         invoked.backend_status = Some(response.status);
-                        plan::respond(found.method, &forward.integration, response, forward.proxy)
+                        plan::respond(found.method, forward.integration, response, forward.proxy)
                             .unwrap_or_else(|failure| self.failed(failure, invoked))
                     }
                     Err(e) => {

@@ -54,6 +54,9 @@ pub struct Options {
     pub page_key: Option<[u8; 32]>,
     /// The REST API family's quotas (AWS's defaults unless a test lowers them).
     pub rest_apis: certgate_service::restapis::RestApiLimits,
+    /// CA certificates (PEM) the data plane trusts for backends besides the public roots, as
+    /// `--backend-ca-file` gives them.
+    pub backend_ca_pem: Option<String>,
 }
 
 impl Default for Options {
@@ -68,6 +71,7 @@ impl Default for Options {
             ids: None,
             page_key: None,
             rest_apis: Default::default(),
+            backend_ca_pem: None,
         }
     }
 }
@@ -120,6 +124,18 @@ impl Server {
                 .map(certgate_server::throttle::Throttle::new),
             clock: clock.clone(),
         };
+        // The data plane unseals the keys the service sealed: both hold the same master key.
+        let master_key = Arc::new(certgate_pki::seal::MasterKey::generate().expect("master key"));
+        let trust = match &options.backend_ca_pem {
+            Some(pem) => certgate_proxy::tls::Trust::from_pem(pem).expect("backend CA"),
+            None => certgate_proxy::tls::Trust::load(None).expect("public roots"),
+        };
+        let data_plane = certgate_proxy::invoke::DataPlane::new(
+            store.clone(),
+            master_key.clone(),
+            clock.clone(),
+            trust,
+        );
         let mut service = certgate_service::Service::new(
             store,
             clock,
@@ -129,7 +145,9 @@ impl Server {
                 keygen_concurrency: 2,
                 rest_apis: options.rest_apis,
             },
-        );
+        )
+        .with_master_key(master_key)
+        .with_data_plane(data_plane.clone());
         if let Some((capacity, workers)) = options.key_pool {
             service = service.with_key_pool(
                 certgate_service::KeyPool::start(capacity, workers).expect("start the key pool"),
@@ -141,7 +159,8 @@ impl Server {
             ids,
             None,
             access,
-        );
+        )
+        .with_data_plane(data_plane);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

@@ -73,6 +73,7 @@ mod delete;
 mod endpoint_env;
 mod faults;
 mod generate;
+mod invoke;
 mod isolation;
 mod list;
 mod ops;
