@@ -34,7 +34,7 @@ def test_migrate_applies_the_schema_once_and_refuses_a_newer_one(pg_schema):
         res = run_certgate("migrate", "--store", url)
         assert res.returncode == 0, res.stderr
         assert "is at the current schema" in res.stdout
-    assert psql(f"SELECT string_agg(version::text, ',' ORDER BY version) FROM {pg_schema}.certgate_migrations") == "1,2,3,4"
+    assert psql(f"SELECT string_agg(version::text, ',' ORDER BY version) FROM {pg_schema}.certgate_migrations") == "1,2,3,4,5"
 
     psql(f"INSERT INTO {pg_schema}.certgate_migrations (version, name) VALUES (999, 'future')")
     res = run_certgate("migrate", "--store", url)

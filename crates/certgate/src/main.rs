@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Serve(args) => runtime.block_on(serve::run(*args)),
         Command::Certs(cli::admin::CertsArgs {
             command: cli::admin::CertsCommand::List(args),
         }) => return runtime.block_on(certgate_service::certs::run_list(args.config())),

@@ -67,16 +67,19 @@ impl DataPlane {
             Some((path, query)) => (path.to_string(), Some(query.to_string())),
             None => (request.path_with_query.clone(), None),
         };
+        // No path: the resource's own, which fits only a resource without path parameters.
         let path = if path.is_empty() {
-            router
-                .resource_path(resource_id)
+            resources
+                .iter()
+                .find(|r| r.id.as_deref() == Some(resource_id))
+                .and_then(|r| r.path.clone())
                 .ok_or(TestError::NoRoute)?
-                .to_string()
         } else {
             path
         };
         let found = router
-            .find_resource(resource_id, http_method, &path)
+            .find_resource(resource_id, &path)
+            .and_then(|located| located.with_method(http_method))
             .map_err(|_| TestError::NoRoute)?;
         let identity = match &request.certificate_id {
             Some(id) => Some(Arc::new(

@@ -195,10 +195,6 @@ impl Drop for Open {
     }
 }
 
-/// The address a request's connection comes from, in its extensions (for `X-Forwarded-For`).
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub std::net::SocketAddr);
-
 /// How long a connection told to close (idle, or the server stopping) may take to say goodbye: an
 /// HTTP/2 client that never answers the GOAWAY's ping would otherwise keep it open.
 const GOODBYE: Duration = Duration::from_secs(2);
@@ -263,7 +259,7 @@ fn serve_connection(
             // once it has it, so a client that never sends its body holds no place meant for work.
             request.extensions_mut().insert(body_limits);
             request.extensions_mut().insert(request_gates);
-            request.extensions_mut().insert(Peer(peer));
+            request.extensions_mut().insert(crate::limits::Peer(peer));
             let mut response = router.call(request).await?;
             // The body of a timed-out request was not read to its end, so the connection cannot
             // carry another request: say so, and hyper closes it after the answer.

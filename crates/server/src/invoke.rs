@@ -15,8 +15,7 @@ use certgate_proxy::{gateway, Inbound, Reply, MAX_PAYLOAD};
 use http::HeaderValue;
 
 use crate::app::App;
-use crate::front::Peer;
-use crate::limits::{BodyLimits, RequestGates};
+use crate::limits::{BodyLimits, Peer, RequestGates};
 use certgate_wire::AwsError;
 
 /// API Gateway's `x-amz-apigw-id`: 11 bytes in base64 (15 characters and a `=`), here the first
@@ -156,7 +155,7 @@ async fn inbound(request: Request, path: &str) -> Result<Inbound, Reply> {
         max_bytes: MAX_PAYLOAD,
         read_timeout,
     };
-    let body = match crate::server::read_limited(body, declared, limits).await {
+    let body = match crate::body::read_limited(body, declared, limits).await {
         Ok(body) => body,
         Err(AwsError::RequestEntityTooLarge(_)) => return Err(gateway::too_large()),
         Err(AwsError::RequestTimeout(_)) => return Err(gateway::request_timeout()),

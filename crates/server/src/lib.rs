@@ -7,6 +7,7 @@
 pub mod access;
 mod answers;
 mod app;
+mod body;
 pub mod console;
 mod front;
 mod invoke;

@@ -185,6 +185,11 @@ impl Default for BodyLimits {
     }
 }
 
+/// The address a request's connection comes from, handed on in its extensions like the limits
+/// (the data plane tells backends with `X-Forwarded-For`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// The counters behind the connection, upload and in-flight limits.
 #[derive(Debug, Clone)]
 pub struct Gates {

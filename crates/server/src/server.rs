@@ -5,92 +5,21 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use certgate_core::Error;
 use certgate_wire::{AwsError, Caller, Operation, Output};
 use futures_util::FutureExt;
-use http_body_util::BodyExt;
 
 use crate::answers::Key;
 use crate::app::App;
+use crate::body::{drain, read_limited, too_large};
 use crate::limits::{BodyLimits, RequestGates};
 use crate::ops::access::record;
 use crate::ops::Endpoint;
 use certgate_service::Service;
-
-fn too_large(max: usize) -> AwsError {
-    AwsError::RequestEntityTooLarge(format!("Request body must not be larger than {max} bytes"))
-}
-
-/// How much of an oversized body is read and thrown away so that its sender sees the 413, as a
-/// multiple of the body limit. Closing a connection with unread data in the socket makes the kernel
-/// reset it, and the client then gets a broken connection instead of the answer; past this bound
-/// the connection is closed all the same.
-const DRAIN_FACTOR: usize = 16;
-const DRAIN_TIME: Duration = Duration::from_secs(5);
-
-/// Reads and discards what is left of a body, within `DRAIN_FACTOR` times the limit and
-/// `DRAIN_TIME`.
-async fn drain(mut body: Body, max: usize) {
-    let _ = tokio::time::timeout(DRAIN_TIME, async {
-        let mut drained = 0usize;
-        while let Some(Ok(frame)) = body.frame().await {
-            drained += frame.data_ref().map_or(0, |d| d.len());
-            if drained > DRAIN_FACTOR.saturating_mul(max) {
-                break;
-            }
-        }
-    })
-    .await;
-}
-
-async fn read_body(
-    mut body: Body,
-    declared: Option<u64>,
-    max: usize,
-) -> Result<bytes::Bytes, AwsError> {
-    // A declared length over the limit is refused without buffering anything.
-    if declared.is_some_and(|n| n > max as u64) {
-        drain(body, max).await;
-        return Err(too_large(max));
-    }
-    let mut buffer = bytes::BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|e| AwsError::bad_request(format!("Could not read the request body: {e}")))?;
-        if let Some(data) = frame.data_ref() {
-            if buffer.len() + data.len() > max {
-                drain(body, max).await;
-                return Err(too_large(max));
-            }
-            buffer.extend_from_slice(data);
-        }
-    }
-    Ok(buffer.freeze())
-}
-
-/// Reads the body within the request's body limits: a client that sends it too slowly (one byte a
-/// second, say) is answered 408 instead of holding the request open for as long as it likes.
-pub(crate) async fn read_limited(
-    body: Body,
-    declared: Option<u64>,
-    limits: BodyLimits,
-) -> Result<bytes::Bytes, AwsError> {
-    tokio::time::timeout(
-        limits.read_timeout,
-        read_body(body, declared, limits.max_bytes),
-    )
-    .await
-    .unwrap_or_else(|_| {
-        Err(AwsError::RequestTimeout(format!(
-            "The request body was not received within {} seconds",
-            limits.read_timeout.as_secs_f64()
-        )))
-    })
-}
 
 /// Logs an internal cause with the request id, then lets the wire hide it from the client.
 fn to_wire(e: Error, request_id: &str) -> AwsError {
@@ -102,7 +31,7 @@ fn to_wire(e: Error, request_id: &str) -> AwsError {
 
 /// What a request's operation came to: an output to encode (and perhaps keep, with the scope,
 /// key and feed epoch it was read under), or a kept answer's status and body. The output is boxed:
-/// the largest of the 44 operations' outputs is some 700 bytes, and a kept answer is most answers.
+/// the largest of the 45 operations' outputs is some 700 bytes, and a kept answer is most answers.
 enum Answer {
     Fresh(Box<Output>, Option<(certgate_core::Scope, Key, u64)>),
     Kept(u16, bytes::Bytes),

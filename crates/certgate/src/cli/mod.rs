@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the API until SIGTERM or SIGINT.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Inspect the certificates of a store, such as which expire soon.
     Certs(admin::CertsArgs),
     /// Re-encrypt every private key under a new master key (stop every server first).

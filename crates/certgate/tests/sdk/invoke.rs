@@ -99,7 +99,10 @@ async fn proxy_api(client: &Client, backend: &str) -> String {
         .r#type(IntegrationType::HttpProxy)
         .integration_http_method("ANY")
         .uri(format!("{backend}/{{proxy}}"))
-        .request_parameters("integration.request.path.proxy", "method.request.path.proxy")
+        .request_parameters(
+            "integration.request.path.proxy",
+            "method.request.path.proxy",
+        )
         .send()
         .await
         .expect("integration");
@@ -118,7 +121,11 @@ async fn attach(client: &Client, api: &str, certificate: &str) {
         .update_stage()
         .rest_api_id(api)
         .stage_name("test")
-        .patch_operations(restapis::op(Op::Replace, "/clientCertificateId", certificate))
+        .patch_operations(restapis::op(
+            Op::Replace,
+            "/clientCertificateId",
+            certificate,
+        ))
         .send()
         .await
         .expect("attach the certificate");
@@ -156,7 +163,9 @@ async fn the_backend_sees_exactly_the_stages_certificate_and_nothing_without_one
     let (server, client) = server_for(&backend).await;
     let certificate = generate(&client).await;
     let pem = pem_of(&client, &certificate).await;
-    backend.set_client_ca(Some(&pem)).expect("trust the certificate");
+    backend
+        .set_client_ca(Some(&pem))
+        .expect("trust the certificate");
     let api = proxy_api(&client, &backend.url()).await;
     let http = http();
 
@@ -186,7 +195,10 @@ async fn the_backend_sees_exactly_the_stages_certificate_and_nothing_without_one
     let by_host = call(
         &http,
         http::Request::get(format!("http://{}/test/pets/1", server.addr))
-            .header("host", format!("{api}.execute-api.localhost:{}", server.addr.port()))
+            .header(
+                "host",
+                format!("{api}.execute-api.localhost:{}", server.addr.port()),
+            )
             .body(Full::new(Bytes::new()))
             .expect("request"),
     )
@@ -223,7 +235,10 @@ async fn a_backend_that_does_not_ask_gets_no_certificate() {
     attach(&client, &api, &certificate).await;
     let answer = get(&http(), &server, &api, "test", "/x").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(backend.seen().last().expect("seen").client_certificate_der, None);
+    assert_eq!(
+        backend.seen().last().expect("seen").client_certificate_der,
+        None
+    );
 }
 
 #[tokio::test]
@@ -281,7 +296,11 @@ async fn rotation_switches_the_certificate_with_requests_flowing_and_none_failin
     for flow in flows {
         flow.await.expect("flow");
     }
-    assert_eq!(failures.load(Ordering::SeqCst), 0, "no request fails during the switch");
+    assert_eq!(
+        failures.load(Ordering::SeqCst),
+        0,
+        "no request fails during the switch"
+    );
     let seen = backend.seen();
     // Requests already in flight when the stage changed may finish on the old connection; the
     // four flows had at most four of them.
@@ -292,7 +311,8 @@ async fn rotation_switches_the_certificate_with_requests_flowing_and_none_failin
         .collect();
     assert!(!late.is_empty());
     assert!(
-        late.iter().all(|d| d.as_deref() == Some(&der(&new_pem)[..])),
+        late.iter()
+            .all(|d| d.as_deref() == Some(&der(&new_pem)[..])),
         "after the rotation only the new certificate is presented"
     );
     assert!(seen[..from]
@@ -356,7 +376,10 @@ async fn test_invoke_method_presents_the_given_certificate() {
         .expect("test invoke");
     assert_eq!(tested.status(), 200, "{:?}", tested.log());
     let log = tested.log().expect("log");
-    assert!(log.contains(&format!("Client certificate offered: {certificate}")), "{log}");
+    assert!(
+        log.contains(&format!("Client certificate offered: {certificate}")),
+        "{log}"
+    );
     let seen = backend.seen();
     let last = seen.last().expect("seen");
     assert_eq!(last.path_and_query, "/tested?q=1");

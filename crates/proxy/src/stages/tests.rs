@@ -63,7 +63,10 @@ fn an_absent_stage_is_kept_as_absent_until_it_is_created() {
         Lookup::Hit(None)
     ));
     feed.publish(ChangeKind::Stage, &scope(), "api1/prod");
-    assert!(matches!(stages.lookup("api1", "prod", None), Lookup::Miss(_)));
+    assert!(matches!(
+        stages.lookup("api1", "prod", None),
+        Lookup::Miss(_)
+    ));
 }
 
 #[test]
@@ -92,5 +95,8 @@ fn a_region_named_by_the_url_is_part_of_the_key() {
         stages.lookup("api1", "prod", Some("eu-west-1")),
         Lookup::Hit(None)
     ));
-    assert!(matches!(stages.lookup("api1", "prod", None), Lookup::Miss(_)));
+    assert!(matches!(
+        stages.lookup("api1", "prod", None),
+        Lookup::Miss(_)
+    ));
 }

@@ -48,7 +48,7 @@ async fn sqlite_migrations_are_versioned() {
         let versions: i64 = conn
             .query_row("SELECT COUNT(*) FROM certgate_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(versions, 3);
+        assert_eq!(versions, 4);
         conn.execute(
             "INSERT INTO certgate_migrations (version, name) VALUES (999, 'future')",
             [],

@@ -27,8 +27,8 @@ fn describes_every_operation_of_the_catalogue_once() {
     assert_eq!(unique, expected);
     assert_eq!(
         expected.len(),
-        44,
-        "the eight client-certificate operations and the REST API family's 36"
+        45,
+        "the eight client-certificate operations, the REST API family's 36 and TestInvokeMethod"
     );
 }
 
