@@ -44,8 +44,8 @@ def test_runs_the_integration_presenting_the_given_certificate(cg, backends):
     assert rec.cert == der_of_pem(pem)
     assert rec.query == [("a", "1"), ("a", "2"), ("b", "x")]
     assert rec.header("X-Test") == "yes" and rec.body == b'{"k": "v"}'
-    assert resp["headers"]["Content-Type"].startswith("application/json") or \
-        resp["headers"].get("content-type", "").startswith("application/json"), resp["headers"]
+    content_type = {k.lower(): v for k, v in resp["headers"].items()}["content-type"]
+    assert content_type.startswith("application/json"), resp["headers"]
     assert all(isinstance(v, list) for v in resp["multiValueHeaders"].values())
     assert isinstance(resp["latency"], int) and resp["latency"] >= 0
     log = resp["log"]
@@ -89,28 +89,68 @@ def test_stage_variables_reach_the_integration(cg, backends):
     assert backend.last().raw_path == "/blue/pets"
 
 
-def test_the_resources_own_path_when_none_is_given_and_mock(cg):
-    api_id = cg.create_rest_api(name="mock")["id"]
-    root = cg.get_resources(restApiId=api_id)["items"][0]["id"]
-    rid = cg.create_resource(restApiId=api_id, parentId=root, pathPart="mocked")["id"]
-    cg.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
-    cg.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="MOCK",
-                       requestTemplates={"application/json": '{"statusCode": 200}'})
-    cg.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200")
-    cg.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
-                                responseTemplates={"application/json": '{"from": "mock"}'})
-    resp = run_test_invoke(cg, api_id, rid, "GET")
-    assert (resp["status"], resp["body"]) == (200, '{"from": "mock"}')
-    assert "Resource Path: /mocked" in resp["log"], resp["log"]
+def mock_pets(client) -> tuple[str, str, str]:
+    """AWS's recorded case (LocalStack's TestApigatewayTestInvoke::test_invoke_test_method, validated
+    against AWS): /pets and /pets/{petId}, GET on MOCK with a static response template.
+    Returns (api id, /pets id, /pets/{petId} id)."""
+    api_id = client.create_rest_api(name="mock")["id"]
+    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
+    pets = client.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+    pet = client.create_resource(restApiId=api_id, parentId=pets, pathPart="{petId}")["id"]
+    for rid in (pets, pet):
+        client.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+        client.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="MOCK",
+                               requestTemplates={"application/json": '{"statusCode": 200}'})
+        client.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200")
+        client.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                        responseTemplates={"application/json": '{"pets": "all the pets"}'})
+    return api_id, pets, pet
+
+
+def test_mock_with_the_resources_own_path_when_none_is_given(cg):
+    api_id, pets, pet = mock_pets(cg)
+    resp = run_test_invoke(cg, api_id, pets, "GET")
+    assert (resp["status"], resp["body"]) == (200, '{"pets": "all the pets"}')
+    assert "HTTP Method: GET, Resource Path: /pets\n" in resp["log"], resp["log"]
+    assert "Method completed with status: 200" in resp["log"]
+    resp = run_test_invoke(cg, api_id, pet, "GET")
+    assert "HTTP Method: GET, Resource Path: /pets/{petId}\n" in resp["log"], resp["log"]
+
+
+def test_headers_are_named_as_aws_names_them(cg):
+    # AWS answers {"Content-Type": "application/json"} in headers and multiValueHeaders: the
+    # header's usual spelling, which is what callers index the map with.
+    api_id, pets, _ = mock_pets(cg)
+    resp = run_test_invoke(cg, api_id, pets, "GET")
+    assert resp["headers"] == {"Content-Type": "application/json"}, resp["headers"]
+    assert resp["multiValueHeaders"] == {"Content-Type": ["application/json"]}, resp["multiValueHeaders"]
+
+
+def test_the_log_names_the_path_that_was_tested(cg):
+    # AWS: "HTTP Method: GET, Resource Path: /pets/123" for pathWithQueryString /pets/123
+    api_id, _, pet = mock_pets(cg)
+    resp = run_test_invoke(cg, api_id, pet, "GET", pathWithQueryString="/pets/123?foo=bar")
+    assert resp["status"] == 200
+    assert "HTTP Method: GET, Resource Path: /pets/123\n" in resp["log"], resp["log"]
+    assert "Method request path: {petId=123}" in resp["log"], resp["log"]
+
+
+def test_a_path_that_does_not_fit_the_resource_still_runs_its_method(cg):
+    # AWS runs the method it was given whatever the path: /random/test on /pets and on
+    # /pets/{petId} both answer 200 (the path parameter then empty).
+    api_id, pets, pet = mock_pets(cg)
+    for rid in (pets, pet):
+        resp = run_test_invoke(cg, api_id, rid, "GET", pathWithQueryString="/random/test")
+        assert (resp["status"], resp["body"]) == (200, '{"pets": "all the pets"}')
 
 
 def test_unknown_resource_method_or_certificate(cg, backends):
     backend = backends(require="none")
     api = proxy_api(cg, backend.url)
-    expect_error(cg.test_invoke_method, "NotFoundException", 404, restApiId=api["api"], resourceId="nosuch",
-                 httpMethod="GET")
-    expect_error(cg.test_invoke_method, "NotFoundException", 404, restApiId=api["api"], resourceId=api["root"],
-                 httpMethod="PATCH")
+    expect_error(cg.test_invoke_method, "NotFoundException", 404, "Invalid Resource identifier specified",
+                 restApiId=api["api"], resourceId="nosuch", httpMethod="GET")
+    expect_error(cg.test_invoke_method, "NotFoundException", 404, "Invalid Method identifier specified",
+                 restApiId=api["api"], resourceId=api["root"], httpMethod="PATCH")
     expect_error(cg.test_invoke_method, "NotFoundException", 404, NOT_FOUND_MSG, restApiId=api["api"],
                  resourceId=api["proxy"], httpMethod="ANY", pathWithQueryString="/x", clientCertificateId="zzzzzz")
     assert not backend.records
