@@ -15,7 +15,9 @@
 * Answers: a JSON echo by default; ``.../status/{code}`` answers that status (with the echo);
   ``.../delay/{ms}`` waits that long first; ``.../headers`` answers the headers API Gateway remaps
   (Server, Date, Connection, Content-MD5, Max-Forwards, User-Agent, WWW-Authenticate, Authorization)
-  and a two-valued ``X-Custom``. Every answer has a Content-Length.
+  and a two-valued ``X-Custom``; ``.../big/{n}`` answers n bytes; ``.../hangup`` closes the
+  connection without an answer. Every answer has a Content-Length. ``plain=True``: no TLS at all.
+  ``idle_timeout``: how long a kept-alive connection may idle before the backend closes it.
 """
 
 from __future__ import annotations
@@ -198,6 +200,7 @@ def _echo(rec: Record) -> dict:
 
 STATUS_RE = re.compile(r"/status/(\d{3})$")
 DELAY_RE = re.compile(r"/delay/(\d+)$")
+BIG_RE = re.compile(r"/big/(\d+)$")
 
 
 def _answer(rec: Record) -> tuple[int, list, bytes, float]:
@@ -210,6 +213,8 @@ def _answer(rec: Record) -> tuple[int, list, bytes, float]:
         delay = int(m.group(1)) / 1000
     if m := STATUS_RE.search(path):
         status = int(m.group(1))
+    if m := BIG_RE.search(path):
+        return status, [("Content-Type", "application/octet-stream")], b"b" * int(m.group(1)), delay
     if path.endswith("/headers"):
         headers = [("Content-Type", "application/json"), *REMAPPED_HEADERS.items()]
         headers += [("X-Custom", v) for v in X_CUSTOM]
@@ -231,6 +236,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.tls_ok = False
         raw = self.request
         raw.settimeout(backend.idle_timeout)
+        if backend.plain:
+            self.conn = backend._connected(raw)
+            self.tls_ok = True
+            super().setup()
+            return
         try:
             tls = backend.context().wrap_socket(raw, server_side=True)
         except (ssl.SSLError, OSError) as e:
@@ -301,6 +311,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raw_query=split.query,
         )
         backend._record(rec)
+        if split.path.endswith("/hangup"):
+            # no answer at all: the connection is closed under the request
+            self.close_connection = True
+            self.request.shutdown(socket.SHUT_RDWR)
+            return
         status, headers, payload, delay = _answer(rec)
         if delay:
             time.sleep(delay)
@@ -390,9 +405,10 @@ class MtlsBackend:
     """See the module's docstring."""
 
     def __init__(self, ca: TestCA, trusted=(), require: str = "required", server_cert: str = "good",
-                 http2: bool = False, idle_timeout: float = 30.0):
+                 http2: bool = False, idle_timeout: float = 30.0, plain: bool = False):
         assert require in ("required", "none"), require
         self.ca = ca
+        self.plain = plain  # no TLS at all: plain HTTP/1.1
         self.require = require
         self.http2 = http2
         self.idle_timeout = idle_timeout
@@ -422,7 +438,7 @@ class MtlsBackend:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.backend = self
         self.port = self._server.server_address[1]
-        self.url = f"https://127.0.0.1:{self.port}"
+        self.url = f"{'http' if plain else 'https'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
@@ -462,12 +478,14 @@ class MtlsBackend:
             return self._context
 
     # --- bookkeeping (called from connection threads) ------------------------------------------
-    def _connected(self, tls: ssl.SSLSocket) -> Connection:
-        cert = tls.getpeercert(binary_form=True) if self.require == "required" else None
+    def _connected(self, sock) -> Connection:
+        tls = isinstance(sock, ssl.SSLSocket)
+        cert = sock.getpeercert(binary_form=True) if tls and self.require == "required" else None
+        alpn = sock.selected_alpn_protocol() if tls else None
         with self._lock:
-            conn = Connection(id=len(self.connections) + 1, cert=cert, alpn=tls.selected_alpn_protocol())
+            conn = Connection(id=len(self.connections) + 1, cert=cert, alpn=alpn)
             self.connections.append(conn)
-            self._open.add(tls)
+            self._open.add(sock)
         return conn
 
     def _disconnected(self, tls) -> None:

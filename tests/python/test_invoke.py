@@ -218,6 +218,10 @@ def test_any_and_greedy_proxy_forward_the_callers_method_path_query_and_body(inv
         assert echo(inv(method, "/m"))["method"] == method
     head = inv("HEAD", "/m")
     assert head.status_code == 200 and backend.last().method == "HEAD"
+    # encoded query values arrive as they were sent
+    inv.get("/q?q=a%20b&q=c+d&amp=%26&k%3D=v")
+    rec = backend.last()
+    assert rec.query == [("q", "a b"), ("q", "c d"), ("amp", "&"), ("k=", "v")], rec.raw_query
     binary = bytes(range(256)) * 64
     got = echo(inv("PUT", "/bin", data=binary, headers={"Content-Type": "application/octet-stream"}))
     assert got["body_length"] == len(binary) and backend.last().body == binary
@@ -302,6 +306,7 @@ def test_headers_on_the_way_to_the_backend(invoke_server, cg, backends):
     body = b'{"hello": "backend"}'
     sent = [*DROPPED_ON_THE_WAY_IN.items(), ("X-Kept", "kept"), ("X-Multi", "one"), ("X-Multi", "two"),
             ("Authorization", "Bearer caller"), ("User-Agent", "caller-agent/1.0"),
+            ("X-Amzn-Apigateway-Api-Id", "spoofed"), ("X-Forwarded-For", "203.0.113.7"),
             ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     status, headers, _ = raw_invoke(invoke_server, api_id, "POST", "/in", sent, body)
     assert status == 200
@@ -315,7 +320,8 @@ def test_headers_on_the_way_to_the_backend(invoke_server, cg, backends):
     assert rec.header("Authorization") == "Bearer caller"
     assert rec.header("User-Agent") == "caller-agent/1.0"
     assert rec.header("Content-Length") == str(len(body)) and rec.body == body
-    assert rec.header("X-Amzn-Apigateway-Api-Id") == api_id
+    assert rec.header_values("X-Amzn-Apigateway-Api-Id") == [api_id]  # the caller's is replaced
+    assert rec.header_values("X-Forwarded-For") == ["203.0.113.7, 127.0.0.1"]  # the caller appended
     trace = rec.header("X-Amzn-Trace-Id")
     assert trace and trace.startswith("Root=1-"), rec.headers
     assert dict((k.lower(), v) for k, v in headers)["x-amzn-trace-id"] == trace
@@ -587,6 +593,71 @@ def test_mock_integration_returns_its_template(invoke_server, cg):
     assert (missing.status_code, missing.text) == (404, '{"mocked": "missing"}')
 
 
+def test_http_integration_sends_back_only_the_mapped_headers(invoke_server, cg, backends):
+    backend = backends(require="none")
+    api_id = cg.create_rest_api(name="mapped")["id"]
+    root = cg.get_resources(restApiId=api_id)["items"][0]["id"]
+    rid = cg.create_resource(restApiId=api_id, parentId=root, pathPart="mapped")["id"]
+    cg.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    cg.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="HTTP",
+                       integrationHttpMethod="GET", uri=backend.url + "/headers")
+    cg.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                           responseParameters={"method.response.header.X-Out": False,
+                                               "method.response.header.X-Static": False})
+    cg.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                responseParameters={"method.response.header.X-Out": "integration.response.header.X-Custom",
+                                                    "method.response.header.X-Static": "'fixed'"})
+    cg.create_deployment(restApiId=api_id, stageName=STAGE)
+    resp = Invoker(invoke_server, api_id).get("/mapped")
+    assert resp.status_code == 200 and resp.content == b'{"headers": true}'
+    assert resp.headers["X-Out"] == X_CUSTOM[-1] and resp.headers["X-Static"] == "fixed"
+    for name in ("X-Custom", "x-amzn-Remapped-Server", "x-amzn-Remapped-Authorization", "Authorization"):
+        assert name not in resp.headers, dict(resp.headers)
+
+
+def test_a_backend_answer_over_10_mb_is_500(invoke_server, cg, backends):
+    backend = backends(require="none")
+    inv = Invoker(invoke_server, proxy_api(cg, backend.url)["api"])
+    size = 3 * 1024 * 1024
+    ok = inv.get(f"/big/{size}")
+    assert ok.status_code == 200 and ok.content == b"b" * size
+    before = failures(invoke_server, "too_large")
+    resp = inv.get(f"/big/{MAX_PAYLOAD + 1}")
+    assert_internal(resp)
+    assert failures(invoke_server, "too_large") == before + 1
+
+
+def test_a_backend_hanging_up_is_500_and_the_next_request_is_fine(invoke_server, cg, backends):
+    backend = backends(require="none")
+    inv = Invoker(invoke_server, proxy_api(cg, backend.url)["api"])
+    assert echo(inv.get("/warm"))["path"] == "/warm"
+    resp = inv.get("/hangup")
+    assert_internal(resp)
+    assert invoke_line(invoke_server, request_id(resp))["failure"] == "protocol"
+    assert echo(inv.get("/again"))["path"] == "/again"
+
+
+def test_connections_the_backend_closed_while_idle_lose_no_request(invoke_server, cg, backends):
+    backend = backends(require="none", idle_timeout=0.2)
+    inv = Invoker(invoke_server, proxy_api(cg, backend.url)["api"])
+    for n in range(5):
+        assert echo(inv.get(f"/idle/{n}"))["path"] == f"/idle/{n}"
+        time.sleep(0.35)  # the backend has closed the kept-alive connection by now
+    assert len(backend.connections) >= 5
+
+
+def test_a_backend_that_does_not_speak_tls(invoke_server, cg, backends):
+    backend = backends(plain=True)
+    https_url = backend.url.replace("http://", "https://")
+    resp = Invoker(invoke_server, proxy_api(cg, https_url)["api"]).get("/")
+    assert_internal(resp)
+    assert invoke_line(invoke_server, request_id(resp))["failure"] == "handshake"
+    # an http:// integration is plain HTTP, with no certificate to present
+    cid, _ = generate(cg)
+    assert echo(Invoker(invoke_server, proxy_api(cg, backend.url, cert_id=cid)["api"]).get("/plain"))["path"] == \
+        "/plain"
+
+
 # --- limits -------------------------------------------------------------------------------------------------------
 
 
@@ -600,6 +671,10 @@ def test_payloads_up_to_10_mb_pass_and_larger_are_413(invoke_server, cg, backend
     assert echo(inv("PUT", "/max", data=b"y" * MAX_PAYLOAD))["body_length"] == MAX_PAYLOAD
     count = len(backend.records)
     resp = inv("PUT", "/too-big", data=b"z" * (MAX_PAYLOAD + 1))
+    assert_answer(resp, 413, TOO_LONG)
+    # the same without a Content-Length: a chunked body is cut off at the limit as well
+    chunks = (b"c" * (1024 * 1024) for _ in range(11))
+    resp = requests.put(local_url(invoke_server, inv.api_id, path="/too-big-chunked"), data=chunks, timeout=30)
     assert_answer(resp, 413, TOO_LONG)
     assert len(backend.records) == count
 

@@ -222,3 +222,25 @@ def test_an_expired_certificate_is_still_presented_and_the_log_and_metrics_say_s
         assert len(warnings_of(srv, api2["api"], STAGE)) == 2
     finally:
         srv.terminate()
+
+
+def test_stage_variables_in_the_uri_and_their_change_within_a_second(invoke_server, cg, backends):
+    backend = backends(require="none")
+    api_id = cg.create_rest_api(name="variables")["id"]
+    root = cg.get_resources(restApiId=api_id)["items"][0]["id"]
+    proxy = cg.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    cg.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE",
+                  requestParameters={"method.request.path.proxy": True})
+    cg.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="HTTP_PROXY",
+                       integrationHttpMethod="ANY", uri=backend.url + "/${stageVariables.color}/{proxy}",
+                       requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
+    dep = cg.create_deployment(restApiId=api_id)["id"]
+    cg.create_stage(restApiId=api_id, stageName="blue", deploymentId=dep, variables={"color": "blue"})
+    cg.create_stage(restApiId=api_id, stageName="green", deploymentId=dep, variables={"color": "green"})
+    blue, green = Invoker(invoke_server, api_id, "blue"), Invoker(invoke_server, api_id, "green")
+    assert echo(blue.get("/pets"))["path"] == "/blue/pets"
+    assert echo(green.get("/pets"))["path"] == "/green/pets"
+    cg.update_stage(restApiId=api_id, stageName="blue",
+                    patchOperations=[op("replace", "/variables/color", "navy")])
+    until(lambda: echo(blue.get("/pets"))["path"] == "/navy/pets", BOUND)
+    assert echo(green.get("/pets"))["path"] == "/green/pets"
