@@ -15,7 +15,8 @@
 * Answers: a JSON echo by default; ``.../status/{code}`` answers that status (with the echo);
   ``.../delay/{ms}`` waits that long first; ``.../headers`` answers the headers API Gateway remaps
   (Server, Date, Connection, Content-MD5, Max-Forwards, User-Agent, WWW-Authenticate, Authorization)
-  and a two-valued ``X-Custom``; ``.../big/{n}`` answers n bytes; ``.../hangup`` closes the
+  and a two-valued ``X-Custom``; ``.../big/{n}`` answers n bytes; ``.../chunked-answer`` answers
+  ``CHUNKS`` with Transfer-Encoding: chunked; ``.../hangup`` closes the
   connection without an answer. Every answer has a Content-Length. ``plain=True``: no TLS at all.
   ``idle_timeout``: how long a kept-alive connection may idle before the backend closes it.
 """
@@ -56,6 +57,7 @@ REMAPPED_HEADERS = {
     "Authorization": "Bearer backend-token",
 }
 X_CUSTOM = ["first", "second"]
+SET_COOKIES = ["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"]
 
 
 def _name(cn: str) -> x509.Name:
@@ -200,6 +202,7 @@ def _echo(rec: Record) -> dict:
 
 STATUS_RE = re.compile(r"/status/(\d{3})$")
 DELAY_RE = re.compile(r"/delay/(\d+)$")
+CHUNKS = [b"one, ", b"two, ", b"three"]
 BIG_RE = re.compile(r"/big/(\d+)$")
 
 
@@ -218,6 +221,7 @@ def _answer(rec: Record) -> tuple[int, list, bytes, float]:
     if path.endswith("/headers"):
         headers = [("Content-Type", "application/json"), *REMAPPED_HEADERS.items()]
         headers += [("X-Custom", v) for v in X_CUSTOM]
+        headers += [("Set-Cookie", v) for v in SET_COOKIES]
         return status, headers, b'{"headers": true}', delay
     body = b"" if status in (204, 304) else json.dumps(_echo(rec)).encode()
     return status, headers, body, delay
@@ -311,6 +315,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raw_query=split.query,
         )
         backend._record(rec)
+        if split.path.endswith("/chunked-answer"):
+            # an answer framed by Transfer-Encoding: chunked, no Content-Length
+            self.send_response_only(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in CHUNKS:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         if split.path.endswith("/hangup"):
             # no answer at all: the connection is closed under the request
             self.close_connection = True

@@ -47,7 +47,16 @@ from invoke_helpers import (  # noqa: F401  (fixtures)
     proxy_method,
     until,
 )
-from mtls_backend import BACKEND_DATE, REMAPPED_HEADERS, X_CUSTOM, closed_port, der_of_pem, pem_fingerprint
+from mtls_backend import (
+    BACKEND_DATE,
+    CHUNKS,
+    REMAPPED_HEADERS,
+    SET_COOKIES,
+    X_CUSTOM,
+    closed_port,
+    der_of_pem,
+    pem_fingerprint,
+)
 from restapi_helpers import op
 
 
@@ -228,6 +237,28 @@ def test_any_and_greedy_proxy_forward_the_callers_method_path_query_and_body(inv
     assert got["body_length"] == len(binary) and backend.last().body == binary
 
 
+def test_a_chunked_answer_comes_back_framed_anew(invoke_server, cg, backends):
+    backend = backends(require="none")
+    api_id = proxy_api(cg, backend.url)["api"]
+    status, headers, body = raw_invoke(invoke_server, api_id, "GET", "/chunked-answer", [])
+    assert status == 200 and body == b"".join(CHUNKS)
+    lower = {k.lower(): v for k, v in headers}
+    assert lower.get("content-length") == str(len(body)) and "transfer-encoding" not in lower, headers
+
+
+def test_head_keeps_the_length_get_would_have(invoke_server, cg, backends):
+    """A HEAD answer may leave Content-Length out, but if it has one it is the GET's (RFC 9110
+    9.3.2, 8.6): the backend says 100 bytes, certgate must not say 0."""
+    backend = backends(require="none")
+    inv = Invoker(invoke_server, proxy_api(cg, backend.url)["api"])
+    get = inv.get("/big/100")
+    assert get.headers["Content-Length"] == "100"
+    head = inv("HEAD", "/big/100")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers.get("Content-Length") in (None, get.headers["Content-Length"]), \
+        (dict(head.headers), get.headers["Content-Length"])
+
+
 def test_the_backends_status_and_body_come_back(invoke_server, cg, backends):
     backend = backends(require="none")
     inv = Invoker(invoke_server, proxy_api(cg, backend.url)["api"])
@@ -372,8 +403,9 @@ def test_headers_on_the_way_back(invoke_server, cg, backends):
     assert lower["date"] != [BACKEND_DATE]
     assert abs(time.time() - parsedate_to_datetime(lower["date"][0]).timestamp()) < 120
     assert REMAPPED_HEADERS["Server"] not in lower.get("server", [])
-    # an ordinary header comes back with every value
+    # an ordinary header comes back with every value, and every Set-Cookie on a line of its own
     assert [v.strip() for h in lower["x-custom"] for v in h.split(",")] == X_CUSTOM
+    assert lower["set-cookie"] == SET_COOKIES
     assert lower["content-length"] == [str(len(body))]
     assert lower.get("x-amzn-requestid") and lower.get("x-amz-apigw-id")
 

@@ -6,6 +6,7 @@ still presented, with the log and the metrics saying so."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import requests
@@ -244,3 +245,23 @@ def test_stage_variables_in_the_uri_and_their_change_within_a_second(invoke_serv
                     patchOperations=[op("replace", "/variables/color", "navy")])
     until(lambda: echo(blue.get("/pets"))["path"] == "/navy/pets", BOUND)
     assert echo(green.get("/pets"))["path"] == "/green/pets"
+
+
+def test_a_request_in_flight_during_the_rotation_finishes_on_its_connection(invoke_server, cg, backends):
+    old, old_pem = generate(cg)
+    new, new_pem = generate(cg)
+    backend = backends(trusted=[old_pem, new_pem])
+    api = proxy_api(cg, backend.url, cert_id=old)
+    inv = Invoker(invoke_server, api["api"])
+    assert echo(inv.get("/warm"))["certificate_sha256"] == pem_fingerprint(old_pem)
+    result = {}
+    slow = threading.Thread(target=lambda: result.setdefault("resp", Invoker(invoke_server, api["api"])
+                                                              .get("/delay/800")))
+    slow.start()
+    backend.wait_for(lambda b: any(r.raw_path == "/delay/800" for r in b.records))
+    attach(cg, api["api"], new)
+    until(lambda: echo(inv.get("/next"))["certificate_sha256"] == pem_fingerprint(new_pem), BOUND)
+    slow.join(10)
+    # the slow request was neither cut off nor sent again
+    assert echo(result["resp"])["certificate_sha256"] == pem_fingerprint(old_pem)
+    assert len([r for r in backend.snapshot() if r.raw_path == "/delay/800"]) == 1
