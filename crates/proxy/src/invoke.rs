@@ -37,6 +37,15 @@ pub struct Presented {
     pub days_left: i64,
 }
 
+/// A stage presenting a certificate, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedBy {
+    pub api_id: String,
+    pub stage: String,
+    pub certificate_id: String,
+    pub days_left: i64,
+}
+
 /// What one invocation came to, for the edge's log line and metrics.
 #[derive(Debug, Clone, Default)]
 pub struct Invoked {
@@ -98,6 +107,27 @@ impl DataPlane {
     /// Now, by the data plane's clock.
     pub(crate) fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Every stage this node has resolved that presents a certificate, with the certificate's
+    /// days left (negative once expired): what `/metrics` reports at each scrape, so that counting
+    /// costs an invocation nothing.
+    pub fn presented_certificates(&self) -> Vec<PresentedBy> {
+        let now = self.clock.now();
+        let mut all: Vec<PresentedBy> = self
+            .stages
+            .presenting()
+            .into_iter()
+            .map(|(stage, certificate_id, expires)| PresentedBy {
+                api_id: stage.api_id.clone(),
+                stage: stage.stage.clone(),
+                certificate_id,
+                days_left: (expires - now).div_euclid(DAY),
+            })
+            .collect();
+        all.sort_by(|a, b| (&a.api_id, &a.stage).cmp(&(&b.api_id, &b.stage)));
+        all.dedup_by(|a, b| a.api_id == b.api_id && a.stage == b.stage);
+        all
     }
 
     /// The resolved stages, for tests.

@@ -81,8 +81,13 @@ impl Resolved {
     }
 }
 
-/// The cache's key: API id, stage name, and the region the URL named, if it named one.
-type Key = (String, String, Option<String>);
+/// One held stage of an API: the stage's name, the region the URL named (if it named one) and
+/// what the store said.
+struct Slot {
+    stage: String,
+    region: Option<String>,
+    entry: Entry,
+}
 
 struct Entry {
     /// `None`: the store holds no such stage.
@@ -92,8 +97,16 @@ struct Entry {
     confirmed: bool,
 }
 
+#[derive(Default)]
+struct Held {
+    /// By API id, then a short list of its stages: a lookup borrows the request's strings and
+    /// allocates nothing.
+    apis: HashMap<String, Vec<Slot>>,
+    len: usize,
+}
+
 pub struct Stages {
-    entries: RwLock<HashMap<Key, Entry>>,
+    held: RwLock<Held>,
     feed: Arc<ChangeFeed>,
 }
 
@@ -108,7 +121,7 @@ impl Stages {
     /// A cache that the feed keeps coherent.
     pub fn new(feed: Arc<ChangeFeed>) -> Arc<Stages> {
         let stages = Arc::new(Stages {
-            entries: RwLock::new(HashMap::new()),
+            held: RwLock::new(Held::default()),
             feed: feed.clone(),
         });
         feed.subscribe(stages.clone());
@@ -118,14 +131,14 @@ impl Stages {
     pub fn lookup(&self, api_id: &str, stage: &str, region: Option<&str>) -> Lookup {
         // Before the read, so that a change announced during it is noticed by `keep`.
         let epoch = self.feed.epoch();
-        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
-        let key = (
-            api_id.to_string(),
-            stage.to_string(),
-            region.map(str::to_string),
-        );
-        match entries.get(&key) {
-            Some(entry)
+        let held = self.held.read().unwrap_or_else(PoisonError::into_inner);
+        let slot = held.apis.get(api_id).and_then(|slots| {
+            slots
+                .iter()
+                .find(|s| s.stage == stage && s.region.as_deref() == region)
+        });
+        match slot {
+            Some(Slot { entry, .. })
                 if (entry.confirmed && self.feed.is_current())
                     || entry.fetched.elapsed() < UNCONFIRMED_TTL =>
             {
@@ -144,30 +157,55 @@ impl Stages {
         epoch: u64,
         resolved: Option<Arc<Resolved>>,
     ) {
-        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        let mut held = self.held.write().unwrap_or_else(PoisonError::into_inner);
+        if held.len >= MAX_ENTRIES {
+            *held = Held::default();
         }
-        entries.insert(
-            (
-                api_id.to_string(),
-                stage.to_string(),
-                region.map(str::to_string),
-            ),
-            Entry {
-                resolved,
-                fetched: Instant::now(),
-                confirmed: self.feed.epoch() == epoch,
-            },
-        );
+        let entry = Entry {
+            resolved,
+            fetched: Instant::now(),
+            confirmed: self.feed.epoch() == epoch,
+        };
+        let slots = held.apis.entry(api_id.to_string()).or_default();
+        match slots
+            .iter_mut()
+            .find(|s| s.stage == stage && s.region.as_deref() == region)
+        {
+            Some(slot) => slot.entry = entry,
+            None => {
+                slots.push(Slot {
+                    stage: stage.to_string(),
+                    region: region.map(str::to_string),
+                    entry,
+                });
+                held.len += 1;
+            }
+        }
+    }
+
+    /// The held stages that present a certificate, with its id and expiry, in no order.
+    pub fn presenting(&self) -> Vec<(Arc<Resolved>, String, i64)> {
+        let held = self.held.read().unwrap_or_else(PoisonError::into_inner);
+        held.apis
+            .values()
+            .flatten()
+            .filter_map(|slot| {
+                let resolved = slot.entry.resolved.as_ref()?;
+                let Ok(Some(identity)) = &resolved.identity else {
+                    return None;
+                };
+                Some((
+                    resolved.clone(),
+                    identity.certificate_id().to_string(),
+                    identity.expires(),
+                ))
+            })
+            .collect()
     }
 
     /// How many stages are held, for tests and metrics.
     pub fn len(&self) -> usize {
-        self.entries
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.held.read().unwrap_or_else(PoisonError::into_inner).len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -175,25 +213,54 @@ impl Stages {
     }
 }
 
+impl Held {
+    /// Drops the slots of `api_id` that `drop` picks (all of them with `None`).
+    fn drop_of(&mut self, api_id: &str, drop: Option<&dyn Fn(&Slot) -> bool>) {
+        let Some(slots) = self.apis.get_mut(api_id) else {
+            return;
+        };
+        let before = slots.len();
+        match drop {
+            Some(drop) => slots.retain(|s| !drop(s)),
+            None => slots.clear(),
+        }
+        self.len -= before - slots.len();
+        if slots.is_empty() {
+            self.apis.remove(api_id);
+        }
+    }
+}
+
 impl Subscriber for Stages {
     fn notify(&self, event: Event<'_>) {
-        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        let mut held = self.held.write().unwrap_or_else(PoisonError::into_inner);
         match event {
-            Event::Everything => entries.clear(),
+            Event::Everything => *held = Held::default(),
             Event::Changed(change) => match change.kind {
                 // A stage's key is `api-id/stage-name`.
                 ChangeKind::Stage => {
                     let (api, stage) = change.id.split_once('/').unwrap_or((&change.id, ""));
-                    entries.retain(|(a, s, _), _| !(a == api && s == stage));
+                    held.drop_of(api, Some(&|s: &Slot| s.stage == stage));
                 }
                 // An API's deletion takes its stages with it.
-                ChangeKind::RestApi => entries.retain(|(a, _, _), _| a != &change.id),
+                ChangeKind::RestApi => held.drop_of(&change.id, None),
                 // Certificates do not change once made, but a deleted one must not be presented.
-                ChangeKind::ClientCertificate => entries.retain(|_, entry| {
-                    entry.resolved.as_ref().is_none_or(|r| {
-                        r.certificate_id() != Some(change.id.as_str()) || r.scope != change.scope
-                    })
-                }),
+                ChangeKind::ClientCertificate => {
+                    let presents = |s: &Slot| {
+                        s.entry.resolved.as_ref().is_some_and(|r| {
+                            r.certificate_id() == Some(change.id.as_str())
+                                && r.scope == change.scope
+                        })
+                    };
+                    let mut dropped = 0;
+                    held.apis.retain(|_, slots| {
+                        let before = slots.len();
+                        slots.retain(|s| !presents(s));
+                        dropped += before - slots.len();
+                        !slots.is_empty()
+                    });
+                    held.len -= dropped;
+                }
             },
         }
     }

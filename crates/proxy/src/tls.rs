@@ -144,7 +144,7 @@ impl ResolvesClientCert for Present {
 pub struct Trust {
     added: usize,
     builder: ConfigBuilder<ClientConfig, WantsVerifier>,
-    verifier: Arc<WebPkiServerVerifier>,
+    verifier: Arc<verify::PinnedOrChained>,
 }
 
 impl fmt::Debug for Trust {
@@ -192,15 +192,20 @@ impl Trust {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
         let count = added.len();
-        for (n, cert) in added.into_iter().enumerate() {
+        for (n, cert) in added.iter().enumerate() {
             roots
-                .add(cert)
+                .add(cert.clone())
                 .map_err(|e| format!("certificate {} is not usable as a root: {e}", n + 1))?;
         }
-        let verifier =
+        let chained =
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider().clone())
                 .build()
                 .map_err(|e| format!("the backends' roots: {e}"))?;
+        let verifier = Arc::new(verify::PinnedOrChained {
+            chained,
+            pinned: added,
+            end_entity: verify::EndEntityOnly::new(provider()),
+        });
         // Validated once here, so that building a client configuration later cannot fail.
         let builder = ClientConfig::builder_with_provider(provider().clone())
             .with_safe_default_protocol_versions()
@@ -243,7 +248,8 @@ pub fn client_config(
         trust
             .builder
             .clone()
-            .with_webpki_verifier(trust.verifier.clone())
+            .dangerous()
+            .with_custom_certificate_verifier(trust.verifier.clone())
     };
     let mut config = match identity {
         Some(identity) => {

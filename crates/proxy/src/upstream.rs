@@ -39,6 +39,53 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// connection that came free.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(29);
 
+/// The bound of a whole connection set-up, TCP and TLS handshake together. The pool may finish a
+/// connection in the background after the request that asked for it was served by another one
+/// that came free; without this bound a backend that accepts TCP and then stalls its handshake
+/// would hold such a task for as long as it likes.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A connector whose every connection set-up ends within a bound, with a timed-out error.
+#[derive(Clone)]
+struct Bounded<C> {
+    inner: C,
+    within: Duration,
+}
+
+impl<C> tower_service::Service<http::Uri> for Bounded<C>
+where
+    C: tower_service::Service<http::Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Response = C::Response;
+    type Error = Box<dyn StdError + Send + Sync>;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<C::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let within = self.within;
+        Box::pin(async move {
+            match tokio::time::timeout(within, connecting).await {
+                Ok(result) => result.map_err(Into::into),
+                Err(_) => Err(Box::new(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the connection and its TLS handshake took too long",
+                )) as Self::Error),
+            }
+        })
+    }
+}
+
 /// TCP keep-alive probes on pooled connections, so that a backend that vanished is noticed.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 
@@ -115,7 +162,7 @@ impl Upstreams {
 /// One pooled client: its own TLS configuration (roots, identity, verification mode) and its own
 /// keep-alive connections, per backend host, HTTP/1.1 or HTTP/2 as each backend chose by ALPN.
 pub struct Upstream {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<Bounded<HttpsConnector<HttpConnector>>, Full<Bytes>>,
     identity: Option<Arc<Identity>>,
     insecure: bool,
 }
@@ -154,7 +201,10 @@ impl Upstream {
             // between requests, and a cap would close and reopen (TLS handshake included) the
             // ones over it.
             .pool_max_idle_per_host(usize::MAX)
-            .build(https);
+            .build(Bounded {
+                inner: https,
+                within: HANDSHAKE_TIMEOUT,
+            });
         Upstream {
             client,
             identity,

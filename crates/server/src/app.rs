@@ -29,6 +29,10 @@ pub struct App {
 impl App {
     /// Answers invoked stages with `data_plane` from now on.
     pub fn with_data_plane(mut self, data_plane: Arc<certgate_proxy::invoke::DataPlane>) -> App {
+        let probe = data_plane.clone();
+        self.metrics
+            .invokes
+            .set_presented_probe(Arc::new(move || probe.presented_certificates()));
         self.data_plane = Some(data_plane);
         self
     }

@@ -182,3 +182,35 @@ fn tls_failures_are_sorted_by_what_the_operator_does_about_them() {
         ]
     );
 }
+
+/// A self-signed backend certificate as `openssl req -x509` makes it (marked as a CA), given in
+/// `--backend-ca-file`: webpki alone refuses a CA certificate as an end entity, so certgate pins
+/// it, and still checks its names and dates.
+#[cfg(feature = "testing")]
+#[test]
+fn a_self_signed_backend_certificate_in_the_ca_file_is_accepted_for_its_names() {
+    use rustls::client::danger::ServerCertVerifier as _;
+    use rustls::pki_types::{ServerName, UnixTime};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let der = cert.der().clone();
+    let now = UnixTime::now();
+    let localhost = ServerName::try_from("localhost").unwrap();
+    let pinned = Trust::from_pem(&cert.pem()).unwrap();
+    assert!(pinned
+        .verifier
+        .verify_server_cert(&der, &[], &localhost, &[], now)
+        .is_ok());
+    let other = ServerName::try_from("example.com").unwrap();
+    assert!(pinned
+        .verifier
+        .verify_server_cert(&der, &[], &other, &[], now)
+        .is_err());
+    let public = Trust::load(None).unwrap();
+    assert!(public
+        .verifier
+        .verify_server_cert(&der, &[], &localhost, &[], now)
+        .is_err());
+}

@@ -70,6 +70,78 @@ impl ServerCertVerifier for EndEntityOnly {
     }
 }
 
+/// The normal verification (the public roots and `--backend-ca-file`'s CAs), which also accepts a
+/// certificate of `--backend-ca-file` presented as the backend's own: a self-signed test backend's
+/// certificate, as `openssl req -x509` makes it, is marked as a CA, and webpki refuses a CA
+/// certificate as an end entity (`CaUsedAsEndEntity`). Such a pinned certificate still has its
+/// dates, its names and the handshake's signatures checked.
+#[derive(Debug)]
+pub(crate) struct PinnedOrChained {
+    pub(crate) chained: Arc<rustls::client::WebPkiServerVerifier>,
+    pub(crate) pinned: Vec<CertificateDer<'static>>,
+    pub(crate) end_entity: EndEntityOnly,
+}
+
+impl ServerCertVerifier for PinnedOrChained {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.chained.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => Ok(verified),
+            Err(refused)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                // Only a refusal of the chain is overruled: dates and names are checked again.
+                let _ = refused;
+                self.end_entity.verify_server_cert(
+                    end_entity,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    now,
+                )
+            }
+            Err(refused) => Err(refused),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.end_entity.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.end_entity.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.end_entity.supported_verify_schemes()
+    }
+}
+
 /// notBefore <= now <= notAfter, read with x509-parser (webpki checks dates only while building a
 /// chain, which this mode skips).
 fn check_validity(der: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {

@@ -3,6 +3,7 @@
 //! behind them. Labels are the API's id and the stage's name, which the caller can only choose
 //! among stages that exist: an invocation of an unknown stage is counted under `-`.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use certgate_proxy::invoke::Invoked;
@@ -32,11 +33,15 @@ struct PresentedLabels {
     certificate: String,
 }
 
+/// What the data plane registers so that a scrape can read the certificates it presents.
+pub type PresentedProbe = Arc<dyn Fn() -> Vec<certgate_proxy::invoke::PresentedBy> + Send + Sync>;
+
 pub(crate) struct InvokeMetrics {
     invokes: Family<InvokeLabels, Counter>,
     backend_latency: Histogram,
     failures: Family<CauseLabels, Counter>,
     days_left: Family<PresentedLabels, Gauge>,
+    presented: OnceLock<PresentedProbe>,
 }
 
 impl InvokeMetrics {
@@ -66,8 +71,8 @@ impl InvokeMetrics {
         let days_left = Family::<PresentedLabels, Gauge>::default();
         registry.register(
             "presented_certificate_days_left",
-            "Whole days before each presented client certificate expires (negative once expired), \
-             by the API and stage presenting it",
+            "Whole days before each client certificate expires (negative once expired), by the API \
+             and stage presenting it, for the stages this node has invoked",
             days_left.clone(),
         );
         InvokeMetrics {
@@ -75,6 +80,30 @@ impl InvokeMetrics {
             backend_latency,
             failures,
             days_left,
+            presented: OnceLock::new(),
+        }
+    }
+
+    /// Lets the data plane report the certificates it presents. Only the first registration
+    /// counts: there is one data plane.
+    pub(crate) fn set_presented_probe(&self, probe: PresentedProbe) {
+        let _ = self.presented.set(probe);
+    }
+
+    /// Sets the days-left gauges from the data plane's stages, before a scrape is encoded: a
+    /// stage no longer presenting (rotated, deleted) drops out.
+    pub(crate) fn refresh(&self) {
+        if let Some(probe) = self.presented.get() {
+            self.days_left.clear();
+            for p in probe() {
+                self.days_left
+                    .get_or_create(&PresentedLabels {
+                        api: p.api_id,
+                        stage: p.stage,
+                        certificate: p.certificate_id,
+                    })
+                    .set(p.days_left);
+            }
         }
     }
 
@@ -84,15 +113,6 @@ impl InvokeMetrics {
         } else {
             ("-".to_string(), "-".to_string())
         };
-        if let Some(presented) = &invoked.certificate {
-            self.days_left
-                .get_or_create(&PresentedLabels {
-                    api: api.clone(),
-                    stage: stage.clone(),
-                    certificate: presented.certificate_id.clone(),
-                })
-                .set(presented.days_left);
-        }
         self.invokes
             .get_or_create(&InvokeLabels {
                 api,

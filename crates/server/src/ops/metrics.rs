@@ -178,6 +178,7 @@ impl Metrics {
         });
         self.key_pool_depth.set(fill.depth as i64);
         self.key_pool_capacity.set(fill.capacity as i64);
+        self.invokes.refresh();
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
