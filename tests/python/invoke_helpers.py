@@ -5,6 +5,7 @@ invoke metrics."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ INTERNAL = '{"message": "Internal server error"}'
 FORBIDDEN = '{"message":"Forbidden"}'
 TIMED_OUT = '{"message": "Endpoint request timed out"}'
 TOO_LONG = '{"message":"Request Too Long"}'
+UNSUPPORTED_MEDIA_TYPE = '{"message": "Unsupported Media Type"}'
+TOO_MANY_REQUESTS = '{"message":"Too Many Requests"}'
 MAX_PAYLOAD = 10 * 1024 * 1024
 
 
@@ -122,9 +125,14 @@ def invoke(srv: CertgateServer, api_id: str, path: str = "/", method: str = "GET
     return requests.request(method, local_url(srv, api_id, stage, path), timeout=30, **kwargs)
 
 
+REQUEST_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# API Gateway's extended request id: 11 bytes in base64 ("Ba2qzHh4IAMFjLg=")
+APIGW_ID_RE = re.compile(r"^[A-Za-z0-9+/]{15}=$")
+
+
 def assert_gateway_ids(resp: requests.Response) -> None:
-    assert resp.headers.get("x-amzn-RequestId"), dict(resp.headers)
-    assert resp.headers.get("x-amz-apigw-id"), dict(resp.headers)
+    assert REQUEST_ID_RE.match(resp.headers.get("x-amzn-RequestId", "")), dict(resp.headers)
+    assert APIGW_ID_RE.match(resp.headers.get("x-amz-apigw-id", "")), dict(resp.headers)
 
 
 def assert_answer(resp: requests.Response, status: int, body: str, error_type: str | None = None) -> None:

@@ -23,6 +23,8 @@ from invoke_helpers import (  # noqa: F401  (fixtures)
     STAGE,
     TIMED_OUT,
     TOO_LONG,
+    TOO_MANY_REQUESTS,
+    UNSUPPORTED_MEDIA_TYPE,
     Invoker,
     assert_answer,
     assert_gateway_ids,
@@ -181,6 +183,19 @@ def test_both_url_forms_reach_the_stage(invoke_server, cg, backends):
                         headers={"Host": f"{api_id}.execute-api.eu-west-1.amazonaws.com"}, timeout=30)
     assert_missing_token(resp)
     assert [r.raw_path for r in backend.records] == ["/pets/1", "/pets/1", "/", "/", "/pets/2"]
+
+
+def test_an_api_of_another_region_by_either_form(invoke_server, backends):
+    backend = backends(require="none")
+    client = make_boto_client(invoke_server.url, region="eu-west-1", key=new_account())
+    api_id = proxy_api(client, backend.url)["api"]
+    assert echo(Invoker(invoke_server, api_id).get("/eu"))["path"] == "/eu"
+    resp = requests.get(f"{invoke_server.url}/{STAGE}/eu",
+                        headers={"Host": f"{api_id}.execute-api.eu-west-1.amazonaws.com"}, timeout=30)
+    assert echo(resp)["path"] == "/eu"
+    resp = requests.get(f"{invoke_server.url}/{STAGE}/eu",
+                        headers={"Host": f"{api_id}.execute-api.us-east-1.amazonaws.com"}, timeout=30)
+    assert_missing_token(resp)
 
 
 def test_no_matching_resource_or_method_is_missing_authentication_token(invoke_server, cg, backends):
@@ -586,11 +601,10 @@ def test_passthrough_behaviour_and_mapping_templates(invoke_server, cg, backends
     inv = Invoker(invoke_server, api_id)
     # NEVER with no template for the content type: API Gateway's 415
     resp = inv("POST", "/never", data=b"{}", headers={"Content-Type": "application/json"})
-    assert resp.status_code == 415, resp.text
-    assert_gateway_ids(resp)
+    assert_answer(resp, 415, UNSUPPORTED_MEDIA_TYPE)
     # a template for another content type under WHEN_NO_TEMPLATES: 415 too
     resp = inv("POST", "/templated", data=b"x", headers={"Content-Type": "text/plain"})
-    assert resp.status_code == 415, resp.text
+    assert_answer(resp, 415, UNSUPPORTED_MEDIA_TYPE)
     # mapping templates are not in this issue: 500, and the log says why
     resp = inv("POST", "/templated", data=b"{}", headers={"Content-Type": "application/json"})
     assert_internal(resp)
@@ -726,7 +740,7 @@ def test_invocations_have_their_own_in_flight_bound(backend_ca, backends, tmp_pa
             # both places are taken: a third invocation is refused at once...
             started = time.monotonic()
             refused = inv.get("/quick")
-            assert refused.status_code == 429, refused.text
+            assert_answer(refused, 429, TOO_MANY_REQUESTS, "TooManyRequestsException")
             assert time.monotonic() - started < 1.0
             # ...while the control plane answers as usual
             for _ in range(3):

@@ -131,6 +131,16 @@ def test_detach_redeploy_and_delete_take_effect_within_a_second(invoke_server, c
     assert echo(inv.get("/pets"))["path"] == "/v2/pets"
 
 
+def test_deleting_the_api_takes_effect_within_a_second(invoke_server, cg, backends):
+    backend = backends(require="none")
+    api = proxy_api(cg, backend.url)
+    inv = Invoker(invoke_server, api["api"])
+    assert echo(inv.get("/x"))["path"] == "/x"
+    cg.delete_rest_api(restApiId=api["api"])
+    until(lambda: inv.get("/x").status_code == 403, BOUND)
+    assert_missing_token(inv.get("/x"))
+
+
 def test_a_stage_made_after_a_miss_is_served_within_a_second(invoke_server, cg, backends):
     backend = backends(require="none")
     api = proxy_api(cg, backend.url)
