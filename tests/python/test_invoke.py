@@ -495,6 +495,29 @@ def test_the_backends_own_certificate_is_verified(invoke_server, cg, backends, s
         assert not backend.records
 
 
+def test_skipping_verification_still_presents_the_certificate(invoke_server, cg, backends):
+    cid, pem = generate(cg)
+    backend = backends(trusted=[pem], server_cert="untrusted")
+    api = proxy_api(cg, backend.url, cert_id=cid, tlsConfig={"insecureSkipVerification": True})
+    assert echo(Invoker(invoke_server, api["api"]).get("/"))["certificate_sha256"] == pem_fingerprint(pem)
+
+
+@pytest.mark.parametrize("content", [None, "", "not a certificate\n"], ids=["missing", "empty", "garbage"])
+def test_a_backend_ca_file_without_certificates_stops_the_server(tmp_path, content):
+    import subprocess
+
+    from certgate_helpers import server_binary
+
+    ca_file = tmp_path / "ca.pem"
+    if content is not None:
+        ca_file.write_text(content)
+    done = subprocess.run([str(server_binary()), "serve", "--listen", "127.0.0.1:0",
+                           "--store", f"sqlite://{tmp_path}/c.db", "--backend-ca-file", str(ca_file)],
+                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0
+    assert str(ca_file) in done.stderr, done.stderr
+
+
 def test_the_public_web_pki_alone_does_not_trust_a_test_backend(cg, backends, tmp_path):
     """Without --backend-ca-file, the test backend's CA is unknown."""
     from invoke_helpers import start_server

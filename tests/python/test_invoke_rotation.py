@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
 from certgate_helpers import CertgateServer, make_boto_client, new_account
@@ -43,9 +44,10 @@ BOUND = 1.0
 DAY = 86400
 
 
-def test_rotation_with_traffic_flowing(invoke_server, cg, backends):
+@pytest.mark.parametrize("http2", [False, True], ids=["http1", "http2"])
+def test_rotation_with_traffic_flowing(invoke_server, cg, backends, http2):
     old, old_pem = generate(cg, description="2025")
-    backend = backends(trusted=[old_pem])
+    backend = backends(trusted=[old_pem], http2=http2)
     api = proxy_api(cg, backend.url, cert_id=old)
     traffic = Traffic(lambda: Invoker(invoke_server, api["api"]), threads=2).start()
     try:
@@ -84,6 +86,7 @@ def test_rotation_with_traffic_flowing(invoke_server, cg, backends):
     assert late_recs and all(conns[r.conn] == der_of_pem(new_pem) for r in late_recs)
     for conn_id in {r.conn for r in recs}:
         assert len({r.cert for r in recs if r.conn == conn_id}) == 1
+    assert {r.protocol for r in recs} == {"h2" if http2 else "HTTP/1.1"}
 
 
 def test_detach_redeploy_and_delete_take_effect_within_a_second(invoke_server, cg, backends):
