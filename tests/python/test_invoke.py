@@ -7,7 +7,6 @@ the log line and the metrics."""
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
@@ -59,7 +58,6 @@ from mtls_backend import (
     der_of_pem,
     pem_fingerprint,
 )
-from restapi_helpers import op
 
 
 def request_id(resp: requests.Response) -> str:
@@ -547,11 +545,14 @@ def test_aws_and_aws_proxy_integrations_are_500(invoke_server, cg):
                            integrationHttpMethod="POST", uri=lambda_uri)
     cg.create_deployment(restApiId=api_id, stageName=STAGE)
     inv = Invoker(invoke_server, api_id)
-    for path in ("/proxy", "/aws"):
+    before = failures(invoke_server, "configuration")
+    for path, kind in (("/proxy", "AWS_PROXY"), ("/aws", "AWS")):
         resp = inv.get(path)
-        assert_answer(resp, 500, INTERNAL)
+        assert_answer(resp, 500, INTERNAL, "InternalServerErrorException")
         line = invoke_line(invoke_server, request_id(resp))
-        assert line["status"] == 500 and line.get("cause"), line
+        assert line["status"] == 500 and line["failure"] == "configuration", line
+        assert kind in line["cause"] and "not supported" in line["cause"], line
+    assert failures(invoke_server, "configuration") == before + 2
 
 
 # --- HTTP with passthrough, and MOCK ---------------------------------------------------------------------------
