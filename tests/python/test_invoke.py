@@ -808,10 +808,20 @@ def test_one_log_line_and_counts_per_invocation(invoke_server, cg, backends):
     m = metrics(invoke_server)
     assert metric(m, "certgate_invokes_total", api="-", stage="-", status=403) == before + 1
     assert metric(m, "certgate_invokes_total", api=api_id, stage="made-up-stage", status=403) == 0
-    # ...while the stage's own refusals are counted under the stage
+
+
+def test_a_stages_own_refusals_are_counted_under_the_stage(invoke_server, cg, backends):
+    """The stage exists, so its 403 for a path it has no route for is the stage's: only invocations
+    of stages that do not exist go under "-" (ops/invokes.rs's own rule)."""
+    backend = backends(require="none")
     only_pets = proxy_api_with_one_route(cg, backend.url)
-    Invoker(invoke_server, only_pets).get("/not-a-route")
-    assert metric(invoke_server, "certgate_invokes_total", api=only_pets, stage=STAGE, status=403) == 1
+    inv = Invoker(invoke_server, only_pets)
+    assert echo(inv.get("/pets"))["path"] == "/pets"
+    assert_missing_token(inv.get("/not-a-route"))
+    assert_missing_token(inv("POST", "/pets"))
+    m = metrics(invoke_server)
+    assert metric(m, "certgate_invokes_total", api=only_pets, stage=STAGE, status=200) == 1
+    assert metric(m, "certgate_invokes_total", api=only_pets, stage=STAGE, status=403) == 2
 
 
 def proxy_api_with_one_route(client, backend_url: str) -> str:
