@@ -51,7 +51,7 @@ test("a MOCK method answers its template when invoked and when tested", async ()
   const tested = await c.send(new TestInvokeMethodCommand({ ...method, pathWithQueryString: "/pets" }));
   assert.equal(tested.status, 200);
   assert.equal(tested.body, '{"pets": ["cat", "dog"]}');
-  assert.equal(tested.headers["content-type"], "application/json");
+  assert.equal(tested.headers["Content-Type"], "application/json");
   assert.match(tested.log, /Method completed with status: 200/);
   assert.equal(typeof tested.latency, "number");
 

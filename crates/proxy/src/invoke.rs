@@ -223,8 +223,22 @@ impl DataPlane {
                 match sent {
                     Ok(response) => {
                         invoked.backend_status = Some(response.status);
-                        plan::respond(found.method, forward.integration, response, forward.proxy)
-                            .unwrap_or_else(|failure| self.failed(failure, invoked))
+                        // A HEAD answer has no body but states the length GET's would have: the
+                        // backend's, which framing the empty body would otherwise replace with 0.
+                        let head_length = (inbound.method == http::Method::HEAD)
+                            .then(|| response.headers.get(http::header::CONTENT_LENGTH).cloned())
+                            .flatten();
+                        let mut reply = plan::respond(
+                            found.method,
+                            forward.integration,
+                            response,
+                            forward.proxy,
+                        )
+                        .unwrap_or_else(|failure| self.failed(failure, invoked));
+                        if let Some(length) = head_length.filter(|_| forward.proxy) {
+                            reply.headers.insert(http::header::CONTENT_LENGTH, length);
+                        }
+                        reply
                     }
                     Err(e) => {
                         invoked.failure = Some(failure_name(&e));

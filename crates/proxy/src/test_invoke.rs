@@ -14,7 +14,7 @@ use http::HeaderMap;
 
 use crate::invoke::{DataPlane, Invoked};
 use crate::plan::Context;
-use crate::route::Router;
+use crate::route::{Found, Router};
 use crate::Inbound;
 
 /// What the caller asks TestInvokeMethod to send.
@@ -77,10 +77,32 @@ impl DataPlane {
         } else {
             path
         };
-        let found = router
+        // A path that does not fit the resource's template still runs its method, with no path
+        // parameters (AWS's recorded answer: a 200 with the parameters left empty).
+        let found = match router
             .find_resource(resource_id, &path)
             .and_then(|located| located.with_method(http_method))
-            .map_err(|_| TestError::NoRoute)?;
+        {
+            Ok(found) => found,
+            Err(_) => {
+                let resource = resources
+                    .iter()
+                    .find(|r| r.id.as_deref() == Some(resource_id))
+                    .ok_or(TestError::NoRoute)?;
+                let (method_key, method) = resource
+                    .resource_methods
+                    .as_ref()
+                    .and_then(|m| m.get_key_value(http_method))
+                    .ok_or(TestError::NoRoute)?;
+                Found {
+                    resource_id,
+                    resource_path: resource.path.as_deref().unwrap_or("/"),
+                    method_key,
+                    method,
+                    path_params: Vec::new(),
+                }
+            }
+        };
         let identity = match &request.certificate_id {
             Some(id) => Some(Arc::new(
                 self.identity(scope, id)
@@ -136,11 +158,8 @@ impl DataPlane {
         let mut log = String::new();
         let _ = writeln!(log, "Execution log for request {request_id}");
         let _ = writeln!(log, "Starting execution for request: {request_id}");
-        let _ = writeln!(
-            log,
-            "HTTP Method: {method}, Resource Path: {}",
-            found.resource_path
-        );
+        // The path tested, as AWS's log names it (the template only when none was given).
+        let _ = writeln!(log, "HTTP Method: {method}, Resource Path: {path}");
         let params: Vec<String> = found
             .path_params
             .iter()

@@ -137,10 +137,7 @@ pub(crate) fn record(
     invoked: &Invoked,
     latency: Duration,
 ) {
-    metrics.invokes.observe(
-        invoked,
-        invoked.resource_path.is_some() || invoked.backend_status.is_some(),
-    );
+    metrics.invokes.observe(invoked, invoked.known);
     metrics.observe_request(INVOKE, invoked.status, latency);
     let certificate = invoked.certificate.as_ref();
     tracing::info!(

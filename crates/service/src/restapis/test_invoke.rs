@@ -36,6 +36,21 @@ fn headers(input: &TestInvokeMethodRequest) -> Result<http::HeaderMap, Error> {
     Ok(map)
 }
 
+/// A header's name as AWS writes it in TestInvokeMethod's answer, each word capitalised
+/// (`Content-Type`): HTTP's header maps keep names in lower case.
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 impl Service {
     pub async fn test_invoke_method(
         &self,
@@ -86,11 +101,9 @@ impl Service {
         let mut multi: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for (name, value) in &outcome.headers {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            single.insert(name.as_str().to_string(), value.clone());
-            multi
-                .entry(name.as_str().to_string())
-                .or_default()
-                .push(value);
+            let name = canonical(name.as_str());
+            single.insert(name.clone(), value.clone());
+            multi.entry(name).or_default().push(value);
         }
         Ok(TestInvokeMethodResponse {
             status: Some(i32::from(outcome.status)),
