@@ -1,7 +1,7 @@
 """README's "Invoking a stage" flow, run by bash as written: openssl makes a backend certificate,
 certgate starts trusting it, the AWS CLI builds an API with an HTTP_PROXY integration to an
 `openssl s_server` that demands the generated client certificate, curl is refused before the
-certificate is attached and passes after, by both URL forms. Only what a test must change is
+certificate is attached and passes after, and passes again after a rotation. Only what a test must change is
 changed: the built binary instead of `cargo run --release`, free ports instead of 4566 and 8443,
 a wait for the server, the test's own directory, and the background processes stopped at the end."""
 
@@ -40,7 +40,7 @@ def test_readme_invoke_flow_runs_as_written(tmp_path):
     )
     script = script.replace(":4566", f":{api_port}").replace("8443", str(backend_port))
     # s_server needs a moment to listen; then the first curl is the refusal the README shows.
-    script = script.replace("-www -quiet &\n", "-www -quiet &\nsleep 1\n")
+    script = script.replace("-www -quiet & backend=$!\n", "-www -quiet & backend=$!\nsleep 1\n")
     script = "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n" + script
     env = awscli_env(tmp_path, "test")
     env["PATH"] = str(REPO_ROOT / ".venv" / "bin") + ":" + env.get("PATH", "")
@@ -50,4 +50,4 @@ def test_readme_invoke_flow_runs_as_written(tmp_path):
     before, refusal, after = done.stdout.partition('{"message": "Internal server error"}')
     assert refusal and "HTTP/1.1 500" in before, done.stdout
     assert "x-amzn-errortype: internalservererrorexception" in before.lower()
-    assert "Client certificate" in after, done.stdout
+    assert after.count("Client certificate") == 2, done.stdout
