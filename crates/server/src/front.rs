@@ -255,6 +255,17 @@ fn serve_connection(
                 // The body, if any, is not read: the connection cannot carry another request.
                 return Ok(refuse(&app, &request, &error, true));
             }
+            // An invocation goes to the data plane from here, past the router: it needs none of
+            // the router's extensions, and its future stays small and unboxed by axum.
+            if let Some(target) = crate::invoke::Owned::from(request.headers(), request.uri()) {
+                let door = crate::invoke::Door {
+                    gates: request_gates,
+                    read_timeout: body_limits.read_timeout,
+                    peer: Some(peer.ip()),
+                };
+                let request = request.map(axum::body::Body::new);
+                return Ok(Box::pin(crate::invoke::invoke(&app, target, request, door)).await);
+            }
             // The handler takes an upload place while the body arrives and a place in flight only
             // once it has it, so a client that never sends its body holds no place meant for work.
             request.extensions_mut().insert(body_limits);

@@ -18,18 +18,36 @@ use crate::app::App;
 use crate::limits::{BodyLimits, Peer, RequestGates};
 use certgate_wire::AwsError;
 
+const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+const APIGW_ID: http::HeaderName = http::HeaderName::from_static("x-amz-apigw-id");
+const TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
+
+/// The request id's hex digits as bytes, up to `N` of them (a UUID has 16).
+fn id_bytes<const N: usize>(request_id: &str) -> ([u8; N], usize) {
+    let mut out = [0u8; N];
+    let mut n = 0;
+    let mut high: Option<u8> = None;
+    for c in request_id.bytes() {
+        let Some(d) = (c as char).to_digit(16) else {
+            continue;
+        };
+        match high.take() {
+            None => high = Some(d as u8),
+            Some(h) if n < N => {
+                out[n] = (h << 4) | d as u8;
+                n += 1;
+            }
+            Some(_) => break,
+        }
+    }
+    (out, n)
+}
+
 /// API Gateway's `x-amz-apigw-id`: 11 bytes in base64 (15 characters and a `=`), here the first
 /// bytes of the request id, so the two name the same request.
 fn apigw_id(request_id: &str) -> String {
-    let hex: Vec<u8> = request_id
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
-        .take(11)
-        .collect();
-    base64::engine::general_purpose::STANDARD.encode(hex)
+    let (bytes, n) = id_bytes::<11>(request_id);
+    base64::engine::general_purpose::STANDARD.encode(&bytes[..n])
 }
 
 /// The X-Ray trace header API Gateway adds: the caller's, if it sent one, else a new root
@@ -37,18 +55,34 @@ fn apigw_id(request_id: &str) -> String {
 fn trace_id(request: &Request, request_id: &str, now: i64) -> String {
     if let Some(given) = request
         .headers()
-        .get("x-amzn-trace-id")
+        .get(TRACE_ID)
         .and_then(|v| v.to_str().ok())
     {
         return given.to_string();
     }
-    let digits: String = request_id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(40);
+    out.push_str("Root=1-");
+    let seconds = now.clamp(0, i64::from(u32::MAX)) as u32;
+    for shift in (0..8).rev() {
+        out.push(HEX[((seconds >> (shift * 4)) & 0xf) as usize] as char);
+    }
+    out.push('-');
+    // The request id's digits after its first eight (those name the time in a UUIDv7 and are
+    // random otherwise), padded with zeros to 24.
+    let digits = request_id
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
         .skip(8)
-        .take(24)
-        .collect();
-    format!("Root=1-{now:08x}-{digits:0<24}")
+        .take(24);
+    let start = out.len();
+    for d in digits {
+        out.push(d.to_ascii_lowercase() as char);
+    }
+    while out.len() < start + 24 {
+        out.push('0');
+    }
+    out
 }
 
 /// An invocation's target, copied out of the request so that the request can be taken apart.
@@ -62,12 +96,16 @@ pub(crate) struct Owned {
 impl Owned {
     /// The invocation a request is, if it is one.
     pub(crate) fn of(request: &Request) -> Option<Owned> {
-        let host = request
-            .headers()
+        Owned::from(request.headers(), request.uri())
+    }
+
+    /// The invocation a request head names, if it names one.
+    pub(crate) fn from(headers: &http::HeaderMap, uri: &http::Uri) -> Option<Owned> {
+        let host = headers
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .or_else(|| request.uri().authority().map(|a| a.as_str()));
-        certgate_proxy::target::target(host, request.uri().path()).map(|t| Owned {
+            .or_else(|| uri.authority().map(|a| a.as_str()));
+        certgate_proxy::target::target(host, uri.path()).map(|t| Owned {
             api_id: t.api_id.to_string(),
             stage: t.stage.to_string(),
             path: t.path.to_string(),
@@ -85,8 +123,39 @@ impl Owned {
     }
 }
 
+/// What the front knows of an invocation's connection: its gates, its body timeout, its peer.
+pub(crate) struct Door {
+    pub gates: RequestGates,
+    pub read_timeout: std::time::Duration,
+    pub peer: Option<std::net::IpAddr>,
+}
+
+impl Door {
+    /// The door of a request that came with its limits in its extensions (through the router).
+    pub(crate) fn of(request: &Request) -> Door {
+        let extensions = request.extensions();
+        Door {
+            gates: extensions
+                .get::<RequestGates>()
+                .cloned()
+                .unwrap_or_else(RequestGates::unlimited),
+            read_timeout: extensions
+                .get::<BodyLimits>()
+                .copied()
+                .unwrap_or_default()
+                .read_timeout,
+            peer: extensions.get::<Peer>().map(|p| p.0.ip()),
+        }
+    }
+}
+
 /// Answers an invocation of `target`.
-pub(crate) async fn invoke(app: &App, owned: Owned, request: Request) -> axum::response::Response {
+pub(crate) async fn invoke(
+    app: &App,
+    owned: Owned,
+    request: Request,
+    door: Door,
+) -> axum::response::Response {
     let started = Instant::now();
     let target = owned.target();
     let request_id = app.ids.request_id();
@@ -103,28 +172,21 @@ pub(crate) async fn invoke(app: &App, owned: Owned, request: Request) -> axum::r
             invoked.cause = Some("this server has no data plane".into());
             gateway::internal_error()
         }
-        Some(data_plane) => {
-            let gates = request
-                .extensions()
-                .get::<RequestGates>()
-                .cloned()
-                .unwrap_or_else(RequestGates::unlimited);
-            match gates.invoke() {
-                None => gateway::throttled(),
-                Some(_place) => match inbound(request, target.path).await {
-                    Err(reply) => reply,
-                    Ok(inbound) => {
-                        let ids = RequestIds {
-                            request_id: &request_id,
-                            trace_id: &trace,
-                        };
-                        let (reply, outcome) = data_plane.invoke(target, inbound, ids).await;
-                        invoked = outcome;
-                        reply
-                    }
-                },
-            }
-        }
+        Some(data_plane) => match door.gates.invoke() {
+            None => gateway::throttled(),
+            Some(_place) => match inbound(request, target.path, &door).await {
+                Err(reply) => reply,
+                Ok(inbound) => {
+                    let ids = RequestIds {
+                        request_id: &request_id,
+                        trace_id: &trace,
+                    };
+                    let (reply, outcome) = data_plane.invoke(target, inbound, ids).await;
+                    invoked = outcome;
+                    reply
+                }
+            },
+        },
     };
     invoked.status = reply.status;
     let response = respond(reply, &request_id, &trace);
@@ -139,21 +201,15 @@ pub(crate) async fn invoke(app: &App, owned: Owned, request: Request) -> axum::r
 }
 
 /// The request as the data plane takes it, its body read within API Gateway's limit.
-async fn inbound(request: Request, path: &str) -> Result<Inbound, Reply> {
+async fn inbound(request: Request, path: &str, door: &Door) -> Result<Inbound, Reply> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse().ok());
-    let read_timeout = parts
-        .extensions
-        .get::<BodyLimits>()
-        .copied()
-        .unwrap_or_default()
-        .read_timeout;
     let limits = BodyLimits {
         max_bytes: MAX_PAYLOAD,
-        read_timeout,
+        read_timeout: door.read_timeout,
     };
     let body = match crate::body::read_limited(body, declared, limits).await {
         Ok(body) => body,
@@ -161,7 +217,7 @@ async fn inbound(request: Request, path: &str) -> Result<Inbound, Reply> {
         Err(AwsError::RequestTimeout(_)) => return Err(gateway::request_timeout()),
         Err(_) => return Err(gateway::bad_request()),
     };
-    let source_ip = parts.extensions.get::<Peer>().map(|p| p.0.ip());
+    let source_ip = door.peer;
     Ok(Inbound {
         method: parts.method,
         path: path.to_string(),
@@ -179,13 +235,13 @@ fn respond(reply: Reply, request_id: &str, trace: &str) -> axum::response::Respo
     let headers = response.headers_mut();
     *headers = reply.headers;
     if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-RequestId", id);
+        headers.insert(REQUEST_ID, id);
     }
-    if let Ok(id) = HeaderValue::from_str(&apigw_id(request_id)) {
-        headers.insert("x-amz-apigw-id", id);
+    if let Ok(id) = HeaderValue::try_from(apigw_id(request_id)) {
+        headers.insert(APIGW_ID, id);
     }
     if let Ok(trace) = HeaderValue::from_str(trace) {
-        headers.insert("X-Amzn-Trace-Id", trace);
+        headers.insert(TRACE_ID, trace);
     }
     response
 }

@@ -11,6 +11,7 @@ pub enum LogFormat {
     Json,
 }
 
+mod text;
 mod writer;
 pub use writer::LogGuard;
 
@@ -60,9 +61,12 @@ where
         .with_writer(writer)
         .with_env_filter(filter);
     match format {
-        LogFormat::Text => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init(),
+        // A terminal gets tracing-subscriber's coloured lines; anything else the same layout
+        // without colours, from a formatter that does not pay for them.
+        LogFormat::Text if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+            builder.with_ansi(true).init()
+        }
+        LogFormat::Text => builder.with_ansi(false).event_format(text::Plain).init(),
         LogFormat::Json => builder
             .json()
             .flatten_event(true)

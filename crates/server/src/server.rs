@@ -146,7 +146,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
     // Invoked stages first: their paths and hosts are never the control plane's, and they must
     // not take the control plane's places.
     if let Some(target) = crate::invoke::Owned::of(&request) {
-        return crate::invoke::invoke(&app, target, request).await;
+        let door = crate::invoke::Door::of(&request);
+        return crate::invoke::invoke(&app, target, request, door).await;
     }
     let started = Instant::now();
     let gates = request
