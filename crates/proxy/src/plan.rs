@@ -176,7 +176,7 @@ fn forward<'a>(
     let mappings = Mappings::resolve(integration.request_parameters.as_ref(), &sources)?;
     let uri = build_uri(integration, &sources, &mappings, proxy)?;
 
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(inbound.headers.len() + 4);
     if proxy {
         headers::to_backend(&inbound.headers, &mut headers);
         forwarded_for(inbound, &mut headers);
@@ -239,6 +239,13 @@ fn forwarded_for(inbound: &Inbound, headers: &mut HeaderMap) {
     let Some(ip) = inbound.source_ip else {
         return;
     };
+    // Most callers come through no proxy: then the header is the address alone.
+    if !headers.contains_key(&FORWARDED_FOR) {
+        if let Ok(value) = HeaderValue::try_from(ip.to_string()) {
+            headers.insert(FORWARDED_FOR, value);
+        }
+        return;
+    }
     let mut list: Vec<String> = headers
         .get_all(&FORWARDED_FOR)
         .iter()
