@@ -66,7 +66,11 @@ where
         LogFormat::Text if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
             builder.with_ansi(true).init()
         }
-        LogFormat::Text => builder.with_ansi(false).event_format(text::Plain).init(),
+        LogFormat::Text => builder
+            .with_ansi(false)
+            .fmt_fields(text::PlainFields)
+            .event_format(text::Plain)
+            .init(),
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
