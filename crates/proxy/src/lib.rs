@@ -4,7 +4,7 @@
 //! connections that present the stage's client certificate whenever the backend asks for one.
 //!
 //! The crate knows no server and no command line: the HTTP edge hands it an [`Inbound`] request
-//! and sends back the [`Reply`] it gets, and logs and counts what [`Invoked`] says happened.
+//! and sends back the [`Reply`] it gets, and logs and counts what [`invoke::Invoked`] says happened.
 //!
 //! Modules:
 //! - `target`: which requests are invocations (the two URL forms);
@@ -15,7 +15,9 @@
 //! - `tls` and `upstream`: the backends' TLS (roots, `--backend-ca-file`, the stage's client
 //!   identity) and the pooled clients, one per (certificate, verification mode);
 //! - `stages`: the resolved stages, kept coherent by the store's change feed;
-//! - `invoke`: the path of one request through all of the above.
+//! - `invoke`: the path of one request through all of the above;
+//! - `test_invoke`: TestInvokeMethod, the same path on an API's current tree;
+//! - `testing` (feature `testing`): a real HTTPS backend that demands a client certificate.
 
 pub mod gateway;
 pub mod headers;
