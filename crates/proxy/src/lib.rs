@@ -21,14 +21,19 @@
 
 pub mod gateway;
 pub mod headers;
+#[cfg(feature = "io")]
 pub mod invoke;
 pub mod plan;
 pub mod route;
 pub mod select;
+#[cfg(feature = "io")]
 pub mod stages;
 pub mod target;
+#[cfg(feature = "io")]
 pub mod test_invoke;
+#[cfg(feature = "io")]
 pub mod tls;
+#[cfg(feature = "io")]
 pub mod upstream;
 
 #[cfg(feature = "testing")]
