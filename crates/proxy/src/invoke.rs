@@ -65,7 +65,18 @@ pub struct Invoked {
     /// Whether the stage exists: metrics count invocations of unknown stages under `-`.
     pub known: bool,
     /// The backend's URI, for TestInvokeMethod's log.
-    pub backend_uri: Option<String>,
+    pub backend_uri: Option<http::Uri>,
+}
+
+impl Invoked {
+    /// The record of an invocation of `target` that has not got further than its name.
+    pub fn of(target: Target<'_>) -> Invoked {
+        Invoked {
+            api_id: target.api_id.to_string(),
+            stage: target.stage.to_string(),
+            ..Invoked::default()
+        }
+    }
 }
 
 /// The ids the edge drew for the request, which the backend and the answer carry.
@@ -142,11 +153,7 @@ impl DataPlane {
         inbound: Inbound,
         ids: RequestIds<'_>,
     ) -> (Reply, Invoked) {
-        let mut invoked = Invoked {
-            api_id: target.api_id.to_string(),
-            stage: target.stage.to_string(),
-            ..Invoked::default()
-        };
+        let mut invoked = Invoked::of(target);
         let reply = match self.resolve(target).await {
             Ok(Some(stage)) => self.run(&stage, &inbound, ids, &mut invoked).await,
             Ok(None) => gateway::missing_authentication_token(),
@@ -207,7 +214,7 @@ impl DataPlane {
             Plan::Mock(reply) => reply,
             Plan::Forward(forward) => {
                 invoked.certificate = presented;
-                invoked.backend_uri = Some(forward.request.uri.to_string());
+                invoked.backend_uri = Some(forward.request.uri.clone());
                 let upstream = match upstream(forward.insecure_skip_verification) {
                     Ok(upstream) => upstream,
                     Err(cause) => {

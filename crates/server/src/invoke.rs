@@ -161,29 +161,23 @@ pub(crate) async fn invoke(
     let request_id = app.ids.request_id();
     let trace = trace_id(&request, &request_id, app.service.now());
     let method = request.method().clone();
-    let mut invoked = Invoked {
-        api_id: target.api_id.to_string(),
-        stage: target.stage.to_string(),
-        ..Invoked::default()
-    };
-    let reply = match &app.data_plane {
+    let (reply, mut invoked) = match &app.data_plane {
         None => {
+            let mut invoked = Invoked::of(target);
             invoked.failure = Some("configuration");
             invoked.cause = Some("this server has no data plane".into());
-            gateway::internal_error()
+            (gateway::internal_error(), invoked)
         }
         Some(data_plane) => match door.gates.invoke() {
-            None => gateway::throttled(),
+            None => (gateway::throttled(), Invoked::of(target)),
             Some(_place) => match inbound(request, target.path, &door).await {
-                Err(reply) => reply,
+                Err(reply) => (reply, Invoked::of(target)),
                 Ok(inbound) => {
                     let ids = RequestIds {
                         request_id: &request_id,
                         trace_id: &trace,
                     };
-                    let (reply, outcome) = data_plane.invoke(target, inbound, ids).await;
-                    invoked = outcome;
-                    reply
+                    data_plane.invoke(target, inbound, ids).await
                 }
             },
         },
