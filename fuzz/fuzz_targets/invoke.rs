@@ -159,6 +159,12 @@ fuzz_target!(|data: &[u8]| {
         }
         run(fixed(), method, &inbound, &backend);
     }
+    // The input as the templates and patterns an API's author writes: MOCK's status, and a
+    // selection pattern matched against a status.
+    let written: BTreeMap<String, String> =
+        [("application/json".to_string(), templates.to_string())].into();
+    let _ = certgate_proxy::select::mock_status(Some(&written), Some(host));
+    let _ = certgate_proxy::select::pattern_matches(templates, path);
     // A snapshot of the input's own templates, each an HTTP_PROXY to its path.
     let resources: Vec<Resource> = templates
         .split(',')
