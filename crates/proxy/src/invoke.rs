@@ -37,6 +37,38 @@ pub struct Presented {
     pub days_left: i64,
 }
 
+/// Whole days from `now` until `expires`, rounded down: negative once it has passed.
+fn days_left(expires: i64, now: i64) -> i64 {
+    (expires - now).div_euclid(DAY)
+}
+
+/// A new X-Ray trace root, as API Gateway adds one to a request that came without:
+/// `Root=1-{seconds in hex}-{24 hex digits}`, the digits the request id's after its first eight
+/// (those name the time in a UUIDv7 and are random otherwise), padded with zeros.
+pub fn trace_root(request_id: &str, now: i64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(40);
+    out.push_str("Root=1-");
+    let seconds = now.clamp(0, i64::from(u32::MAX)) as u32;
+    for shift in (0..8).rev() {
+        out.push(HEX[((seconds >> (shift * 4)) & 0xf) as usize] as char);
+    }
+    out.push('-');
+    let start = out.len();
+    let digits = request_id
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .skip(8)
+        .take(24);
+    for d in digits {
+        out.push(d.to_ascii_lowercase() as char);
+    }
+    while out.len() < start + 24 {
+        out.push('0');
+    }
+    out
+}
+
 /// A stage presenting a certificate, for the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresentedBy {
@@ -133,7 +165,7 @@ impl DataPlane {
                 api_id: stage.api_id.clone(),
                 stage: stage.stage.clone(),
                 certificate_id,
-                days_left: (expires - now).div_euclid(DAY),
+                days_left: days_left(expires, now),
             })
             .collect();
         all.sort_by(|a, b| (&a.api_id, &a.stage).cmp(&(&b.api_id, &b.stage)));
@@ -248,7 +280,7 @@ impl DataPlane {
                         reply
                     }
                     Err(e) => {
-                        invoked.failure = Some(failure_name(&e));
+                        invoked.failure = Some(e.name());
                         invoked.cause = Some(e.to_string());
                         match e {
                             UpstreamError::Timeout => gateway::timed_out(),
@@ -279,7 +311,7 @@ impl DataPlane {
         let identity = identity?;
         let now = self.clock.now();
         let left = identity.expires() - now;
-        let days_left = left.div_euclid(DAY);
+        let days_left = days_left(identity.expires(), now);
         if days_left < WARN_DAYS {
             let today = now.div_euclid(DAY);
             let key = (api_id.to_string(), stage.to_string());
@@ -408,14 +440,4 @@ impl DataPlane {
 #[derive(serde::Deserialize)]
 struct StageDoc {
     variables: Option<BTreeMap<String, String>>,
-}
-
-fn failure_name(e: &UpstreamError) -> &'static str {
-    match e {
-        UpstreamError::Timeout => "timeout",
-        UpstreamError::Connect(_) => "connect",
-        UpstreamError::Tls { cause, .. } => cause.name(),
-        UpstreamError::TooLarge => "too_large",
-        UpstreamError::Protocol(_) => "protocol",
-    }
 }

@@ -214,20 +214,26 @@ impl Stages {
 }
 
 impl Held {
-    /// Drops the slots of `api_id` that `drop` picks (all of them with `None`).
-    fn drop_of(&mut self, api_id: &str, drop: Option<&dyn Fn(&Slot) -> bool>) {
-        let Some(slots) = self.apis.get_mut(api_id) else {
-            return;
+    /// Drops the slots `drop` picks, of one API or, with `None`, of every API.
+    fn drop_where(&mut self, api_id: Option<&str>, drop: impl Fn(&Slot) -> bool) {
+        let mut dropped = 0;
+        let mut sweep = |slots: &mut Vec<Slot>| {
+            let before = slots.len();
+            slots.retain(|s| !drop(s));
+            dropped += before - slots.len();
+            !slots.is_empty()
         };
-        let before = slots.len();
-        match drop {
-            Some(drop) => slots.retain(|s| !drop(s)),
-            None => slots.clear(),
+        match api_id {
+            Some(api_id) => {
+                if let Some(slots) = self.apis.get_mut(api_id) {
+                    if !sweep(slots) {
+                        self.apis.remove(api_id);
+                    }
+                }
+            }
+            None => self.apis.retain(|_, slots| sweep(slots)),
         }
-        self.len -= before - slots.len();
-        if slots.is_empty() {
-            self.apis.remove(api_id);
-        }
+        self.len -= dropped;
     }
 }
 
@@ -240,27 +246,16 @@ impl Subscriber for Stages {
                 // A stage's key is `api-id/stage-name`.
                 ChangeKind::Stage => {
                     let (api, stage) = change.id.split_once('/').unwrap_or((&change.id, ""));
-                    held.drop_of(api, Some(&|s: &Slot| s.stage == stage));
+                    held.drop_where(Some(api), |s| s.stage == stage);
                 }
                 // An API's deletion takes its stages with it.
-                ChangeKind::RestApi => held.drop_of(&change.id, None),
+                ChangeKind::RestApi => held.drop_where(Some(&change.id), |_| true),
                 // Certificates do not change once made, but a deleted one must not be presented.
-                ChangeKind::ClientCertificate => {
-                    let presents = |s: &Slot| {
-                        s.entry.resolved.as_ref().is_some_and(|r| {
-                            r.certificate_id() == Some(change.id.as_str())
-                                && r.scope == change.scope
-                        })
-                    };
-                    let mut dropped = 0;
-                    held.apis.retain(|_, slots| {
-                        let before = slots.len();
-                        slots.retain(|s| !presents(s));
-                        dropped += before - slots.len();
-                        !slots.is_empty()
-                    });
-                    held.len -= dropped;
-                }
+                ChangeKind::ClientCertificate => held.drop_where(None, |s| {
+                    s.entry.resolved.as_ref().is_some_and(|r| {
+                        r.certificate_id() == Some(change.id.as_str()) && r.scope == change.scope
+                    })
+                }),
             },
         }
     }

@@ -63,17 +63,17 @@ impl DataPlane {
     ) -> Result<TestOutcome, TestError> {
         let started = Instant::now();
         let router = Router::compile(resources);
+        let resource = resources
+            .iter()
+            .find(|r| r.id.as_deref() == Some(resource_id))
+            .ok_or(TestError::NoRoute)?;
         let (path, query) = match request.path_with_query.split_once('?') {
             Some((path, query)) => (path.to_string(), Some(query.to_string())),
             None => (request.path_with_query.clone(), None),
         };
         // No path: the resource's own, which fits only a resource without path parameters.
         let path = if path.is_empty() {
-            resources
-                .iter()
-                .find(|r| r.id.as_deref() == Some(resource_id))
-                .and_then(|r| r.path.clone())
-                .ok_or(TestError::NoRoute)?
+            resource.path.clone().ok_or(TestError::NoRoute)?
         } else {
             path
         };
@@ -85,10 +85,6 @@ impl DataPlane {
         {
             Ok(found) => found,
             Err(_) => {
-                let resource = resources
-                    .iter()
-                    .find(|r| r.id.as_deref() == Some(resource_id))
-                    .ok_or(TestError::NoRoute)?;
                 let (method_key, method) = resource
                     .resource_methods
                     .as_ref()
@@ -123,12 +119,7 @@ impl DataPlane {
             body: request.body,
             source_ip: None,
         };
-        let digits: String = request_id
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .take(24)
-            .collect();
-        let trace_id = format!("Root=1-{:08x}-{digits:0<24}", self.now());
+        let trace_id = crate::invoke::trace_root(request_id, self.now());
         let context = Context {
             api_id,
             stage: "test-invoke-stage",

@@ -33,17 +33,13 @@ use crate::{BackendRequest, BackendResponse, MAX_PAYLOAD};
 /// connection before the backend does rather than losing a request to the race.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The bound of a TCP connect on its own. Each request's exchange, connect included, is already
-/// bounded by its integration timeout (at most 29 s by default in API Gateway); this bound matters
-/// for a connect the pool lets finish in the background after its request was served by another
-/// connection that came free.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(29);
-
-/// The bound of a whole connection set-up, TCP and TLS handshake together. The pool may finish a
-/// connection in the background after the request that asked for it was served by another one
-/// that came free; without this bound a backend that accepts TCP and then stalls its handshake
-/// would hold such a task for as long as it likes.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The bound of a whole connection set-up, TCP connect and TLS handshake together: API Gateway's
+/// longest integration timeout. Each request's exchange, set-up included, is already bounded by
+/// its own integration timeout; this bound matters for a connection the pool finishes in the
+/// background after the request that asked for it was served by another one that came free.
+/// Without it a backend that accepts TCP and then stalls its handshake would hold such a task for
+/// as long as it likes.
+const SET_UP_TIMEOUT: Duration = Duration::from_secs(29);
 
 /// A connector whose every connection set-up ends within a bound, with a timed-out error.
 #[derive(Clone)]
@@ -188,7 +184,6 @@ impl Upstream {
         // The connector is handed absolute URIs of both schemes and keeps `http` plain.
         http.enforce_http(false);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
         http.set_keepalive(Some(TCP_KEEPALIVE));
         // From a (connector, config) pair hyper-rustls keeps the configuration's ALPN list (its
         // builder would insist on setting its own) and allows http as well as https.
@@ -203,7 +198,7 @@ impl Upstream {
             .pool_max_idle_per_host(usize::MAX)
             .build(Bounded {
                 inner: https,
-                within: HANDSHAKE_TIMEOUT,
+                within: SET_UP_TIMEOUT,
             });
         Upstream {
             client,
@@ -308,6 +303,18 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
+    /// A short name of the failure, for metrics labels: `timeout`, `connect`, a TLS cause
+    /// (`unknown_issuer`, `certificate_refused`, …), `too_large`, `protocol`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UpstreamError::Timeout => "timeout",
+            UpstreamError::Connect(_) => "connect",
+            UpstreamError::Tls { cause, .. } => cause.name(),
+            UpstreamError::TooLarge => "too_large",
+            UpstreamError::Protocol(_) => "protocol",
+        }
+    }
+
     /// Sorts an error from the client or from reading a body. The client wraps what failed several
     /// layers deep (hyper-util's error, hyper-rustls' `io::Error`, tokio-rustls' `io::Error`, then
     /// rustls' own), and `io::Error::source` skips the error it wraps, so the chain is walked here
@@ -320,7 +327,7 @@ impl UpstreamError {
                 detail,
             };
         }
-        // hyper-util's own connect timeout (CONNECT_TIMEOUT) is a timeout all the same.
+        // A set-up over SET_UP_TIMEOUT (`Bounded`'s timed-out error) is a timeout all the same.
         let timed_out = find_in_chain(error, |e| {
             e.downcast_ref::<io::Error>()
                 .filter(|io| io.kind() == io::ErrorKind::TimedOut)

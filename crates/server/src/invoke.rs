@@ -50,8 +50,7 @@ fn apigw_id(request_id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(&bytes[..n])
 }
 
-/// The X-Ray trace header API Gateway adds: the caller's, if it sent one, else a new root
-/// `Root=1-{seconds in hex}-{24 hex digits}` taken from the request id.
+/// The X-Ray trace header API Gateway adds: the caller's, if it sent one, else a new root.
 fn trace_id(request: &Request, request_id: &str, now: i64) -> String {
     if let Some(given) = request
         .headers()
@@ -60,29 +59,7 @@ fn trace_id(request: &Request, request_id: &str, now: i64) -> String {
     {
         return given.to_string();
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(40);
-    out.push_str("Root=1-");
-    let seconds = now.clamp(0, i64::from(u32::MAX)) as u32;
-    for shift in (0..8).rev() {
-        out.push(HEX[((seconds >> (shift * 4)) & 0xf) as usize] as char);
-    }
-    out.push('-');
-    // The request id's digits after its first eight (those name the time in a UUIDv7 and are
-    // random otherwise), padded with zeros to 24.
-    let digits = request_id
-        .bytes()
-        .filter(u8::is_ascii_hexdigit)
-        .skip(8)
-        .take(24);
-    let start = out.len();
-    for d in digits {
-        out.push(d.to_ascii_lowercase() as char);
-    }
-    while out.len() < start + 24 {
-        out.push('0');
-    }
-    out
+    certgate_proxy::invoke::trace_root(request_id, now)
 }
 
 /// An invocation's target, copied out of the request so that the request can be taken apart.
@@ -135,10 +112,7 @@ impl Door {
     pub(crate) fn of(request: &Request) -> Door {
         let extensions = request.extensions();
         Door {
-            gates: extensions
-                .get::<RequestGates>()
-                .cloned()
-                .unwrap_or_else(RequestGates::unlimited),
+            gates: RequestGates::of(extensions),
             read_timeout: extensions
                 .get::<BodyLimits>()
                 .copied()

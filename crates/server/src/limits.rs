@@ -232,6 +232,15 @@ impl RequestGates {
         }
     }
 
+    /// The places the front handed on in a request's extensions, or no bound for a request that
+    /// did not come through the front (a router called directly, in tests).
+    pub fn of(extensions: &http::Extensions) -> Self {
+        extensions
+            .get::<RequestGates>()
+            .cloned()
+            .unwrap_or_else(RequestGates::unlimited)
+    }
+
     /// No bound: for a router called without the front (tests).
     pub fn unlimited() -> Self {
         let many = || Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));

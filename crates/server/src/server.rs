@@ -150,11 +150,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> axum::response
         return crate::invoke::invoke(&app, target, request, door).await;
     }
     let started = Instant::now();
-    let gates = request
-        .extensions()
-        .get::<RequestGates>()
-        .cloned()
-        .unwrap_or_else(RequestGates::unlimited);
+    let gates = RequestGates::of(request.extensions());
     let ours = Endpoint::route(request.method(), request.uri().path()).is_some()
         || (app.console.is_some() && request.uri().path().starts_with("/_certgate/"));
     let request = if ours && crate::access::admin::needs_admin(request.uri().path()) {

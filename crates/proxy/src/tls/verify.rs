@@ -99,14 +99,13 @@ impl ServerCertVerifier for PinnedOrChained {
             now,
         ) {
             Ok(verified) => Ok(verified),
-            Err(refused)
+            Err(_)
                 if self
                     .pinned
                     .iter()
                     .any(|p| p.as_ref() == end_entity.as_ref()) =>
             {
                 // Only a refusal of the chain is overruled: dates and names are checked again.
-                let _ = refused;
                 self.end_entity.verify_server_cert(
                     end_entity,
                     intermediates,

@@ -107,8 +107,8 @@ impl InvokeMetrics {
         }
     }
 
-    fn observe(&self, invoked: &Invoked, known: bool) {
-        let (api, stage) = if known {
+    fn observe(&self, invoked: &Invoked) {
+        let (api, stage) = if invoked.known {
             (invoked.api_id.clone(), invoked.stage.clone())
         } else {
             ("-".to_string(), "-".to_string())
@@ -137,7 +137,7 @@ pub(crate) fn record(
     invoked: &Invoked,
     latency: Duration,
 ) {
-    metrics.invokes.observe(invoked, invoked.known);
+    metrics.invokes.observe(invoked);
     metrics.observe_request(INVOKE, invoked.status, latency);
     let certificate = invoked.certificate.as_ref();
     tracing::info!(
